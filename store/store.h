@@ -1,0 +1,150 @@
+/*
+ * store.h — the on-disk index: LMDB environments, one per generation, and
+ * the read API the query side uses.  The byte formats are written down at
+ * the top of store/codec.c; the directory layout and the atomic switch at
+ * the top of store/store.c.
+ *
+ * Layering: store knows nothing of HTTP, JSON building or ranking.  It
+ * stores the canonical record of each document as opaque bytes (the
+ * record's JSON, decoded by corpus/ when needed).
+ *
+ * Threads: a pl_store may be shared by threads (the server's pool); each
+ * pl_snap is used by one thread at a time.  A snapshot is one LMDB read
+ * transaction: everything read through it is consistent, and pointers it
+ * hands out are borrowed until pl_snap_end.
+ */
+#ifndef PL_STORE_H
+#define PL_STORE_H
+
+#include "base.h"
+
+#include <stdio.h>
+
+/* Bumped on any incompatible change of the on-disk format; checked at open. */
+#define PL_FORMAT_VERSION 1
+
+/* Fields of a document, in BM25F weight order.  Positions of a field start
+ * at field * PL_FIELD_POS_BASE so that phrases never match across fields. */
+enum pl_field { PL_FIELD_TITLE = 0, PL_FIELD_PEOPLE = 1, PL_FIELD_BODY = 2, PL_NFIELDS = 3 };
+#define PL_FIELD_POS_BASE (1u << 24)
+#define PL_POS_FIELD(pos) ((pos) >> 24)
+
+enum pl_doc_flags { PL_DOC_DELETED = 1u << 0, PL_DOC_TITLE_INFERRED = 1u << 1 };
+
+/* Per-document metadata kept in memory for every snapshot generation:
+ * filters, facets and BM25F lengths never touch the stored records. */
+typedef struct pl_docmeta {
+    uint16_t year;   /* 0 for a free docid slot */
+    uint8_t kind;    /* pl_kind */
+    uint8_t flags;   /* pl_doc_flags */
+    uint16_t track;  /* 0 = none, else id for pl_snap_track_name */
+    uint16_t source; /* id for pl_snap_source_name */
+    uint32_t len[PL_NFIELDS]; /* indexed (non-stopword) tokens per field */
+    uint32_t start_min;       /* minutes since 00:00 + 1, 0 unknown */
+    uint32_t day;             /* YYYYMMDD or 0 */
+} pl_docmeta;
+
+typedef struct pl_terminfo {
+    uint32_t df;               /* documents containing the term (deleted
+                                  documents still count until a rebuild) */
+    uint64_t cf;               /* occurrences in the collection */
+    uint32_t max_tf[PL_NFIELDS]; /* largest per-document tf of each field,
+                                  for score upper bounds */
+} pl_terminfo;
+
+typedef struct pl_store pl_store;
+typedef struct pl_snap pl_snap;
+typedef struct pl_postings pl_postings;
+
+enum pl_store_open_flags { PL_STORE_READONLY = 1u << 0 };
+
+/* Opens the index root `dir` (the directory that holds the generations,
+ * see store.c).  Missing index, another format or analyzer version, or a
+ * corrupt file give a clear error naming the path and what to do. */
+int pl_store_open(pl_store **out, const char *dir, unsigned flags, pl_error *err);
+void pl_store_close(pl_store *s);
+const char *pl_store_path(const pl_store *s);
+
+/* Begins a read snapshot.  If a rebuild has switched the live generation
+ * (or --add committed to it) since the last snapshot, this one sees the new
+ * index; snapshots already begun keep the old one until they end. */
+int pl_snap_begin(pl_store *s, pl_snap **out, pl_error *err);
+void pl_snap_end(pl_snap *snap);
+
+uint64_t pl_snap_generation(const pl_snap *snap); /* changes on every commit */
+uint32_t pl_snap_max_docid(const pl_snap *snap);  /* docids are 1..max */
+uint32_t pl_snap_doc_count(const pl_snap *snap);  /* live documents */
+/* NULL for a docid out of range; check PL_DOC_DELETED in flags. */
+const pl_docmeta *pl_snap_docmeta(const pl_snap *snap, uint32_t docid);
+double pl_snap_avg_len(const pl_snap *snap, int field); /* over live docs */
+const char *pl_snap_track_name(const pl_snap *snap, uint16_t track); /* "" for 0 */
+const char *pl_snap_source_name(const pl_snap *snap, uint16_t source);
+size_t pl_snap_track_count(const pl_snap *snap); /* ids are 1..count */
+/* Metadata values: "format_version", "analyzer_version", "built_at"
+ * (ISO 8601 UTC), "corpus_checksum", "generation".  NULL if absent. */
+const char *pl_snap_meta(const pl_snap *snap, const char *key);
+
+/* Term statistics.  PL_ENOTFOUND (no error set) when the term is absent. */
+int pl_snap_term(pl_snap *snap, const char *term, size_t n, pl_terminfo *out, pl_error *err);
+
+/* Visits terms in byte order starting at `prefix`, while they start with
+ * it.  cb returns 0 to go on, 1 to stop (not an error), <0 error. */
+typedef int (*pl_term_cb)(void *ctx, const char *term, size_t n, const pl_terminfo *ti);
+int pl_snap_terms_prefix(pl_snap *snap, const char *prefix, size_t n, pl_term_cb cb, void *ctx,
+                         pl_error *err);
+
+/* Surface forms: the folded, unstemmed words seen in the text (sched_ext,
+ * scheduling), each with the term it analyses to and a document count.
+ * Visited in byte order from `prefix` (autocomplete, did-you-mean). */
+typedef int (*pl_surface_cb)(void *ctx, const char *surface, size_t n, const char *term,
+                             size_t term_n, uint32_t df);
+int pl_snap_surfaces_prefix(pl_snap *snap, const char *prefix, size_t n, pl_surface_cb cb,
+                            void *ctx, pl_error *err);
+/* The most common surface form of a term (for display); writes a
+ * NUL-terminated string into out, or the term itself if none recorded. */
+int pl_snap_term_display(pl_snap *snap, const char *term, size_t n, char *out, size_t cap,
+                         pl_error *err);
+
+/* ---- postings ---------------------------------------------------------------
+ * Iterates the documents of one term in ascending docid order, deleted
+ * documents included (callers filter with pl_snap_docmeta).  Freshly
+ * opened iterators are positioned before the first document. */
+enum pl_postings_flags { PL_POSTINGS_POSITIONS = 1u << 0 };
+
+/* PL_ENOTFOUND (no error set) when the term is absent. */
+int pl_postings_open(pl_snap *snap, const char *term, size_t n, unsigned flags, pl_postings **out,
+                     pl_error *err);
+void pl_postings_free(pl_postings *it);
+/* 1: positioned on a document; 0: exhausted; <0: error (corrupt bytes). */
+int pl_postings_next(pl_postings *it);
+/* Advances to the first docid >= target (never moves backwards). */
+int pl_postings_seek(pl_postings *it, uint32_t target);
+uint32_t pl_postings_docid(const pl_postings *it);
+/* Term frequency per field of the current document. */
+void pl_postings_tf(const pl_postings *it, uint32_t tf[PL_NFIELDS]);
+/* Positions of the current document, ascending, field-tagged (see
+ * PL_FIELD_POS_BASE).  Only with PL_POSTINGS_POSITIONS.  Borrowed until the
+ * iterator moves. */
+int pl_postings_positions(pl_postings *it, const uint32_t **pos, size_t *n);
+/* Largest per-field tf within the current block (block-max upper bound),
+ * and the last docid of that block. */
+void pl_postings_block_max(const pl_postings *it, uint32_t max_tf[PL_NFIELDS], uint32_t *last);
+const pl_terminfo *pl_postings_info(const pl_postings *it);
+
+/* ---- stored documents ---------------------------------------------------------- */
+/* The stored record bytes (canonical JSON of the record); borrowed until
+ * pl_snap_end.  PL_ENOTFOUND for a deleted or unknown docid. */
+int pl_snap_doc(pl_snap *snap, uint32_t docid, const char **p, size_t *n, pl_error *err);
+/* Docid of a record id.  PL_ENOTFOUND (no error set) if unknown/deleted. */
+int pl_snap_docid(pl_snap *snap, const char *id, size_t n, uint32_t *docid, pl_error *err);
+
+/* Integrity check of the whole snapshot: every structure decodes, postings
+ * ascend, dfs match, lengths match positions.  PL_OK or PL_ECORRUPT with
+ * what and where. */
+int pl_snap_check(pl_snap *snap, pl_error *err);
+
+/* Debug dump of a structure as text ("meta", "terms", "postings:TERM",
+ * "doc:ID", "docmeta", "surfaces"), as FTS5's fts5_decode. */
+int pl_snap_dump(pl_snap *snap, const char *what, FILE *out, pl_error *err);
+
+#endif
