@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -443,6 +444,120 @@ static void phrase_through_compound_is_stable(void **state)
     }
 }
 
+/* Invariants on random bytes (a cheap in-suite fuzz): offsets inside the
+ * text, positions never decreasing, WHOLE followed by its parts at
+ * consecutive positions starting at its own, parts inside the whole. */
+typedef struct inv {
+    size_t n;
+    uint32_t last_pos, whole_pos, whole_start, whole_end, next_part;
+    int in_compound;
+    size_t count;
+} inv;
+
+static int check_inv(void *ctx, const pl_token *t)
+{
+    inv *v = ctx;
+    assert_true(t->end <= v->n);
+    assert_true(t->start < t->end);
+    assert_true(t->term_len > 0 && t->term_len <= PL_MAX_TERM);
+    assert_true(t->surface_len > 0 && t->surface_len <= PL_MAX_TERM);
+    assert_true(t->pos >= v->last_pos);
+    if (t->flags & PL_TOK_WHOLE) {
+        assert_true(v->count == 0 || t->pos > v->last_pos || !v->in_compound);
+        v->in_compound = 1;
+        v->whole_pos = t->pos;
+        v->whole_start = t->start;
+        v->whole_end = t->end;
+        v->next_part = t->pos;
+    } else if (t->flags & PL_TOK_PART) {
+        assert_true(v->in_compound);
+        assert_int_equal(t->pos, v->next_part);
+        assert_true(t->start >= v->whole_start && t->end <= v->whole_end);
+        v->next_part++;
+    } else {
+        v->in_compound = 0;
+    }
+    v->last_pos = t->pos;
+    v->count++;
+    return PL_OK;
+}
+
+static void random_bytes_keep_invariants(void **state)
+{
+    pl_analyzer *a = *state;
+    /* Bytes drawn from a small alphabet that hits every rule. */
+    static const char *const atoms[] = {"a",        "Z",
+                                        "7",        ".",
+                                        "-",        "_",
+                                        "@",        "'",
+                                        " ",        "/",
+                                        "\xc3\xa9", "\xe2\x80\x99",
+                                        "\xcc\x81", "\xe2\x80\x91",
+                                        "\xff",     "\xc3",
+                                        "s",        "\xef\xac\x81",
+                                        "\xd0\x96", "\0"};
+    uint64_t x = 88172645463325252ull;
+    char buf[512];
+    for (int round = 0; round < 2000; round++) {
+        size_t n = 0;
+        while (n < sizeof buf - 4) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *at = atoms[x % (sizeof atoms / sizeof atoms[0])];
+            size_t al = at[0] == '\0' ? 1 : strlen(at);
+            memcpy(buf + n, at, al);
+            n += al;
+            if (x % 61 == 0)
+                break;
+        }
+        inv v = {.n = n};
+        uint32_t next = 0;
+        pl_error err = {0};
+        assert_int_equal(pl_analyze(a, buf, n, 0, check_inv, &v, &next, &err), PL_OK);
+        assert_true(v.count == 0 || next > v.last_pos);
+    }
+}
+
+/* Pathological inputs finish in linear time (bounds under sanitizers). */
+static void pathological_inputs_are_fast(void **state)
+{
+    pl_analyzer *a = *state;
+    const size_t n = 1u << 20;
+    char *s = test_malloc(n);
+    static const char *const patterns[] = {"a_",        "1.",  "a'",   "\xcc\x81",
+                                           "x\xcc\x81", "a-1", "\xff", "@."};
+    for (size_t k = 0; k < sizeof patterns / sizeof patterns[0]; k++) {
+        size_t pl = strlen(patterns[k]);
+        for (size_t i = 0; i < n; i++)
+            s[i] = patterns[k][i % pl];
+        inv v = {.n = n};
+        pl_error err = {0};
+        clock_t t0 = clock();
+        assert_int_equal(pl_analyze(a, s, n, 0, check_inv, &v, NULL, &err), PL_OK);
+        double sec = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        assert_true(sec < 5.0);
+    }
+    test_free(s);
+}
+
+/* The surface of a plain word or a compound equals pl_analyzer_fold of the
+ * same text, so prefix queries built by fold find the stored surfaces. */
+static void fold_matches_surfaces(void **state)
+{
+    pl_analyzer *a = *state;
+    static const char *const words[] = {"Sched_Ext",   "RISC-V",
+                                        "Caf\xc3\xa9", "x86_64",
+                                        "6.9-rc1",     "jane.doe@Kernel.org",
+                                        "IOMMUFD",     "\xef\xbc\xa1\xef\xbc\xa2"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        toks *ts = runs(a, words[i]);
+        assert_true(ts->n >= 1);
+        char out[PL_MAX_TERM + 1];
+        size_t fl = pl_analyzer_fold(a, words[i], strlen(words[i]), out, sizeof out);
+        assert_int_equal(fl, strlen(ts->t[0].surface));
+        assert_string_equal(out, ts->t[0].surface);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +575,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(callback_status_stops, setup, teardown),
         cmocka_unit_test(allocation_failure_is_clean),
         cmocka_unit_test_setup_teardown(phrase_through_compound_is_stable, setup, teardown),
+        cmocka_unit_test_setup_teardown(random_bytes_keep_invariants, setup, teardown),
+        cmocka_unit_test_setup_teardown(pathological_inputs_are_fast, setup, teardown),
+        cmocka_unit_test_setup_teardown(fold_matches_surfaces, setup, teardown),
     };
     return cmocka_run_group_tests_name("analyzer", tests, NULL, NULL);
 }
