@@ -22,10 +22,6 @@
 #include <string.h>
 #include <utf8proc.h>
 
-/* A compound longer than this is cut: the rest starts a new group.  Bounds
- * the per-group buffers and the positions one group can take. */
-#define PL_MAX_PARTS 32
-
 /* Input bytes of one piece handed to utf8proc.  Folded output is cut at
  * PL_MAX_TERM anyway; 4x leaves room for marks that stripping removes. */
 #define FOLD_IN_MAX (4 * PL_MAX_TERM)

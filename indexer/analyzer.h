@@ -26,6 +26,11 @@
  * boundary.  Keeps LMDB keys (term + suffix) far below the 511-byte limit. */
 #define PL_MAX_TERM 64
 
+/* Most pieces in one compound; a longer chain (a_b_c_...) starts a new
+ * compound after this many parts, so one token group spans at most this
+ * many positions. */
+#define PL_MAX_PARTS 32
+
 enum pl_token_flags {
     PL_TOK_STOP = 1u << 0,  /* a stopword: not indexed, its position is kept */
     PL_TOK_WHOLE = 1u << 1, /* the whole of a compound (sched_ext -> schedext) */
@@ -59,17 +64,23 @@ void pl_analyzer_free(pl_analyzer *a);
  * pos0, so one document's fields can share a position space; *next_pos
  * (may be NULL) receives the position after the last token.  Invalid UTF-8
  * bytes are treated as separators, never an error. */
-int pl_analyze(pl_analyzer *a, const char *text, size_t n, uint32_t pos0, pl_token_cb cb,
-               void *ctx, uint32_t *next_pos, pl_error *err);
+int pl_analyze(pl_analyzer *a, const char *text, size_t n, uint32_t pos0, pl_token_cb cb, void *ctx,
+               uint32_t *next_pos, pl_error *err);
 
 /* Analyses a single query word the way pl_analyze would (for prefix
  * queries: folded, not stemmed).  Writes a NUL-terminated folded form into
- * out (size cap).  Returns its length, or 0 if nothing is left. */
+ * out (size cap).  Returns its length, or 0 if nothing is left.
+ * Joiners (_ - . @) inside and at the end are kept, leading ones dropped,
+ * so the result is a prefix of the surfaces pl_analyze emits for the same
+ * text ("Sched_" -> "sched_", a prefix of "sched_ext"); other punctuation
+ * is dropped.  Output is cut at min(cap - 1, PL_MAX_TERM) bytes. */
 size_t pl_analyzer_fold(pl_analyzer *a, const char *word, size_t n, char *out, size_t cap);
 
-/* Stems one folded word (Snowball English).  Returns length written. */
+/* Stems one folded word (Snowball English).  Returns length written
+ * (NUL-terminated, cut at a UTF-8 boundary to fit cap). */
 size_t pl_analyzer_stem(pl_analyzer *a, const char *folded, size_t n, char *out, size_t cap);
 
+/* 1 if folded[0..n) is one of the 30 stopwords of docs/analysis.md. */
 int pl_is_stopword(const char *folded, size_t n);
 
 #endif
