@@ -1,0 +1,548 @@
+#!/usr/bin/env node
+// The page in a real browser: Debian's chromium driven by playwright-core.
+//
+//   node test_page.mjs PATH/TO/plumbline
+//
+// Indexes the bundled corpus plus one record whose text carries live-looking
+// markup, starts `plumbline serve --port 0`, and walks the page: search,
+// facets, paging, a document, did-you-mean, errors, trends with three topics,
+// tooltips, a point's talks, rising terms, URL round trips and back/forward.
+// Prints TAP.  Skips (1..0 # SKIP) when playwright-core or chromium is not
+// installed.  Screenshots go to tests/browser/artifacts/.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.PLUMBLINE_CHROMIUM || '/usr/bin/chromium';
+const pwPath = path.join(here, 'node_modules', 'playwright-core', 'index.mjs');
+
+if (!fs.existsSync(pwPath)) {
+  console.log('1..0 # SKIP playwright-core not installed (run npm ci in tests/browser)');
+  process.exit(0);
+}
+if (!fs.existsSync(CHROMIUM)) {
+  console.log('1..0 # SKIP no chromium at ' + CHROMIUM);
+  process.exit(0);
+}
+const exe = process.argv[2];
+if (!exe || !fs.existsSync(exe)) {
+  console.log('Bail out! usage: test_page.mjs PATH/TO/plumbline');
+  process.exit(1);
+}
+const { chromium } = await import(pathToFileURL(pwPath).href);
+
+const sourceRoot = process.env.PLUMBLINE_SOURCE_ROOT || path.resolve(here, '..', '..');
+const corpusDir = process.env.PLUMBLINE_CORPUS || path.join(sourceRoot, 'corpus');
+const corpusFiles = ['lpc2019-schedule.txt', 'lpc2023-blog.txt', 'lpc2024-mcs.txt'].map((f) =>
+  path.join(corpusDir, f));
+const artifacts = path.join(here, 'artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+
+// A record whose title, people and body look like live HTML.  A word no
+// other document has (zanzibarquux) finds it.
+const HOSTILE_BODY =
+  'Zanzibarquux sandboxing notes. <script>window.__pwned = "script";</script> ' +
+  'and an image <img src=x onerror="window.__pwned = \'img\'"> plus ' +
+  '<a href="javascript:window.__pwned=\'link\'">a link</a> & an ampersand. ' +
+  'Unicode before the mark: café ünïcödé — zanzibarquux again.';
+const HOSTILE = {
+  schema: 1,
+  id: '2024-talk-zanzibarquux-markup-0badc0de',
+  year: 2024,
+  kind: 'talk',
+  title: 'Zanzibarquux <img src=x onerror="window.__pwned=\'title\'"> in titles',
+  body: HOSTILE_BODY,
+  people: ['Eve <b>Bold</b>'],
+  track: 'Refereed Track',
+  day: '2024-09-19',
+  start: '10:00',
+  duration_min: 45,
+  url: '',
+};
+
+// ---- TAP -----------------------------------------------------------------
+let n = 0;
+let failed = 0;
+async function t(name, fn) {
+  n++;
+  try {
+    await fn();
+    console.log(`ok ${n} - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok ${n} - ${name}`);
+    for (const line of String((e && e.stack) || e).split('\n').slice(0, 6)) console.log('# ' + line);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg || 'assertion failed');
+}
+function eq(a, b, msg) {
+  const ja = JSON.stringify(a), jb = JSON.stringify(b);
+  if (ja !== jb) throw new Error(`${msg || 'not equal'}: got ${ja}, want ${jb}`);
+}
+
+// ---- the server ------------------------------------------------------------
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plumbline-browser-'));
+const dbDir = path.join(tmp, 'db');
+const extra = path.join(tmp, 'extra.jsonl');
+fs.writeFileSync(extra, JSON.stringify(HOSTILE) + '\n');
+let server = null;
+let browser = null;
+let base = '';
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(exe, ['serve', '--db', dbDir, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('no port printed within 15 s: ' + out)), 15000);
+    const onData = (buf) => {
+      out += buf.toString();
+      const m = /https?:\/\/[^\s/]*:(\d+)/.exec(out) || /\bport\D{0,3}(\d{2,5})\b/i.exec(out) ||
+                /^\s*(\d{2,5})\s*$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout.removeAllListeners('data');
+        proc.stderr.removeAllListeners('data');
+        proc.stdout.resume();
+        proc.stderr.resume();
+        resolve({ proc, port: Number(m[1]) });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => reject(new Error('serve exited early with ' + code + ': ' + out)));
+  });
+}
+
+function cleanup() {
+  if (server && server.exitCode === null) server.kill('SIGTERM');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+async function main() {
+  const idx = spawnSync(exe, ['index', '--db', dbDir, ...corpusFiles, extra], {
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+  await t('plumbline index builds the corpus plus the markup record', () => {
+    assert(idx.status === 0, `exit ${idx.status}: ${idx.stderr}`);
+  });
+  if (idx.status !== 0) return;
+  let port = 0;
+  await t('plumbline serve --port 0 prints its port', async () => {
+    const s = await startServer();
+    server = s.proc;
+    port = s.port;
+    assert(port > 0, 'port');
+  });
+  if (!port) return;
+  base = `http://127.0.0.1:${port}/`;
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(10000);
+  const pageErrors = [];
+  const dialogs = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    // A failed fetch logs a resource error; those are expected in the
+    // error tests and checked there.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
+  });
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  const api = (p) => page.evaluate(async (u) => {
+    const r = await fetch(u);
+    return { status: r.status, body: await r.json() };
+  }, p);
+  const params = () => new URL(page.url()).searchParams;
+  const hitIds = () => page.$$eval('#results .hit', (els) => els.map((e) => e.dataset.id));
+  const shot = (name) => page.screenshot({ path: path.join(artifacts, name + '.png'), fullPage: true });
+
+  await t('GET / serves the page with its script and styles', async () => {
+    const res = await page.goto(base);
+    eq(res.status(), 200, 'status');
+    await page.waitForSelector('#q');
+    eq(await page.getAttribute('#tab-search', 'aria-current'), 'page', 'search tab current');
+    const bg = await page.$eval('.top', (e) => getComputedStyle(e).display);
+    eq(bg, 'flex', 'style.css applied');
+  });
+
+  // ---- search ----
+  const QUERY = 'bpf';
+  let expected = null;
+  await t('typing a query shows ranked hits with highlighted terms', async () => {
+    await page.click('#q');
+    await page.keyboard.type(QUERY, { delay: 40 });
+    await page.waitForSelector('#results .hit');
+    await page.waitForFunction((q) => new URL(location.href).searchParams.get('q') === q, QUERY);
+    expected = (await api('/api/search?q=' + QUERY + '&limit=10&offset=0&sort=relevance')).body;
+    assert(expected.total > 0, 'the corpus mentions BPF');
+    eq(await hitIds(), expected.hits.map((h) => h.id), 'page order is the ranking order');
+    const titles = await page.$$eval('#results .hit-title a', (els) => els.map((e) => e.textContent));
+    eq(titles, expected.hits.map((h) => h.title), 'titles as text');
+    const marks = await page.$$eval('#results .snippet mark', (els) => els.map((e) => e.textContent));
+    assert(marks.length > 0, 'some highlighted terms');
+    assert(marks.some((m) => /bpf/i.test(m)), 'a mark holds the query term: ' + marks.join('|'));
+    const summary = await page.textContent('#results-summary');
+    assert(summary.includes(new Intl.NumberFormat('en').format(expected.total)), 'total in summary: ' + summary);
+  });
+
+  await t('each mark covers exactly the highlight bytes of snippet_text', async () => {
+    const h = expected.hits.find((x) => x.highlights && x.highlights.length);
+    assert(h, 'a hit with highlights');
+    const bytes = Buffer.from(h.snippet_text, 'utf8');
+    const want = h.highlights.map((s) => bytes.subarray(s.start, s.end).toString('utf8'));
+    const got = await page.$$eval(`#results .hit[data-id="${h.id}"] .snippet mark`, (els) =>
+      els.map((e) => e.textContent));
+    // Adjacent or overlapping spans are merged by the page.
+    eq(got.join(''), want.join(''), 'marked text');
+    const text = await page.textContent(`#results .hit[data-id="${h.id}"] .snippet`);
+    eq(text, h.snippet_text, 'snippet text intact');
+  });
+  await shot('search-wide');
+
+  await t('a year facet filters the hits and lands in the URL', async () => {
+    const years = Object.entries(expected.facets.year || {});
+    assert(years.length > 0, 'year facet counts');
+    years.sort((a, b) => a[1] - b[1]);
+    const [year, count] = years[0];
+    await page.click(`#facet-groups button[data-facet="year"][data-value="${year}"]`);
+    await page.waitForFunction((y) => new URL(location.href).searchParams.get('year') === y, year);
+    await page.waitForFunction(() => !document.querySelector('#results[aria-busy]'));
+    await page.waitForFunction((y) => {
+      const tags = [...document.querySelectorAll('#results .hit .tag.year')];
+      return tags.length > 0 && tags.every((e) => e.textContent === y);
+    }, year);
+    eq(await page.getAttribute(`#facet-groups button[data-facet="year"][data-value="${year}"]`,
+      'aria-pressed'), 'true', 'pressed');
+    const filtered = (await api(`/api/search?q=${QUERY}&limit=10&offset=0&sort=relevance&year=${year}`)).body;
+    eq(filtered.total, count, 'facet count is the filtered total');
+    eq(await hitIds(), filtered.hits.map((h) => h.id), 'filtered hits');
+  });
+
+  let docId = '', docTitle = '';
+  await t('opening a hit shows the full text and similar talks', async () => {
+    const first = await page.$('#results .hit');
+    docId = await first.getAttribute('data-id');
+    docTitle = await first.$eval('.hit-title a', (e) => e.textContent);
+    await first.$eval('.hit-title a', (e) => e.click());
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get('doc') === id, docId);
+    await page.waitForFunction((tt) => document.querySelector('#doc-title').textContent === tt, docTitle);
+    const doc = (await api('/api/docs/' + encodeURIComponent(docId))).body;
+    const body = await page.textContent('#doc-body');
+    const norm = (s) => s.replace(/\s+/g, ' ').trim();
+    eq(norm(body), norm(doc.body) || 'This record has no description.', 'full body as text');
+    await page.waitForSelector('#similar li');
+    const sim = (await api('/api/docs/' + encodeURIComponent(docId) + '/similar?limit=8')).body;
+    const simIds = await page.$$eval('#similar .hit', (els) => els.map((e) => e.dataset.id));
+    eq(simIds, sim.hits.map((h) => h.id), 'similar list');
+  });
+  await shot('doc');
+
+  await t('browser back returns to the filtered results', async () => {
+    await page.goBack();
+    await page.waitForSelector('#view-search:not([hidden])');
+    assert(params().get('year'), 'year filter kept');
+    eq(params().get('q'), QUERY, 'query kept');
+    await page.waitForSelector('#results .hit');
+    eq(await page.inputValue('#q'), QUERY, 'box shows the query');
+  });
+
+  await t('forward and Escape: doc view again, Escape goes back', async () => {
+    await page.goForward();
+    await page.waitForFunction((tt) => document.querySelector('#doc-title').textContent === tt, docTitle);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#view-search:not([hidden])');
+    eq(params().get('view'), null, 'search view');
+  });
+
+  await t('reload restores query, filter and results from the URL', async () => {
+    const before = await hitIds();
+    const url = page.url();
+    await page.reload();
+    await page.waitForSelector('#results .hit');
+    eq(page.url(), url, 'same URL');
+    eq(await page.inputValue('#q'), QUERY, 'query box');
+    eq(await hitIds(), before, 'same hits');
+    const pressed = await page.$$eval('#facet-groups button[aria-pressed="true"]', (els) => els.length);
+    eq(pressed, 1, 'one active facet');
+  });
+
+  await t('removing the filter and paging through results', async () => {
+    await page.click('#active-filters .active-filter');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.get('year'));
+    await page.waitForFunction((ids) => {
+      const got = [...document.querySelectorAll('#results .hit')].map((e) => e.dataset.id);
+      return JSON.stringify(got) === JSON.stringify(ids);
+    }, expected.hits.map((h) => h.id));
+    if (expected.total > 10) {
+      await page.click('#next-page');
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('page') === '2');
+      const p2 = (await api(`/api/search?q=${QUERY}&limit=10&offset=10&sort=relevance`)).body;
+      await page.waitForFunction((ids) => {
+        const got = [...document.querySelectorAll('#results .hit')].map((e) => e.dataset.id);
+        return JSON.stringify(got) === JSON.stringify(ids);
+      }, p2.hits.map((h) => h.id));
+      eq(await page.textContent('#page-info'), `Page 2 of ${Math.ceil(expected.total / 10)}`, 'page info');
+    }
+  });
+
+  await t('a record holding <script> and <img onerror> renders inert as text', async () => {
+    await page.fill('#q', 'zanzibarquux');
+    await page.press('#q', 'Enter');
+    await page.waitForSelector(`#results .hit[data-id="${HOSTILE.id}"]`);
+    const hit = `#results .hit[data-id="${HOSTILE.id}"]`;
+    eq(await page.textContent(hit + ' .hit-title a'), HOSTILE.title, 'title shown as text');
+    const people = await page.textContent(hit + ' .hit-people');
+    assert(people.includes('Eve <b>Bold</b>'), 'people as text: ' + people);
+    const snippet = await page.textContent(hit + ' .snippet');
+    assert(/<script>|<img src=x/.test(snippet), 'markup visible as characters: ' + snippet);
+    const marks = await page.$$eval(hit + ' .snippet mark', (els) => els.map((e) => e.textContent.toLowerCase()));
+    assert(marks.includes('zanzibarquux'), 'the term is marked: ' + marks.join('|'));
+    const els = await page.$$eval('main img, main script, main b, main a[href^="javascript"]', (e) => e.length);
+    eq(els, 0, 'no element created from archive text');
+    await page.click(hit + ' .hit-title a');
+    await page.waitForFunction((tt) => document.querySelector('#doc-title').textContent === tt, HOSTILE.title);
+    const body = await page.textContent('#doc-body');
+    assert(body.includes('<script>window.__pwned = "script";</script>'), 'script as text');
+    assert(body.includes('<img src=x onerror='), 'img as text');
+    assert(body.includes('café ünïcödé'), 'unicode intact');
+    await page.waitForTimeout(300);
+    eq(await page.$$eval('main img, main script, main b', (e) => e.length), 0, 'nothing created in doc');
+    eq(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
+    eq(dialogs, [], 'no dialog');
+  });
+  await shot('inert-markup');
+  await page.goBack();
+
+  await t('a malformed query shows the server\'s message', async () => {
+    const bad = '"unbalanced phrase';
+    const res = await api('/api/search?q=' + encodeURIComponent(bad));
+    eq(res.status, 400, 'server answers 400');
+    await page.fill('#q', bad);
+    await page.press('#q', 'Enter');
+    await page.waitForSelector('#search-error:not([hidden])');
+    const msg = await page.textContent('#search-error');
+    assert(msg.includes(res.body.error.message), `message shown: ${msg}`);
+    eq(await page.$$eval('#results .hit', (e) => e.length), 0, 'no stale hits');
+  });
+  await shot('query-error');
+
+  await t('did-you-mean offers a clickable correction when the server has one', async () => {
+    // A misspelling of a common corpus word; the server decides.
+    const typo = 'kernal';
+    const res = (await api('/api/search?q=' + typo)).body;
+    await page.fill('#q', typo);
+    await page.press('#q', 'Enter');
+    await page.waitForFunction(() => !document.querySelector('#results[aria-busy]') &&
+      document.querySelector('#results-summary').textContent.includes('kernal'));
+    if (!res.suggestion) {
+      eq(await page.isVisible('#did-you-mean'), false, 'hidden without a suggestion');
+      return;
+    }
+    await page.waitForSelector('#did-you-mean:not([hidden])');
+    eq(await page.textContent('#dym-button'), res.suggestion, 'suggestion text');
+    await page.click('#dym-button');
+    await page.waitForFunction((s) => new URL(location.href).searchParams.get('q') === s, res.suggestion);
+    eq(await page.inputValue('#q'), res.suggestion, 'box updated');
+  });
+
+  // ---- trends ----
+  let trend = null;
+  await t('three topics entered as chips give three series, one point per year', async () => {
+    await page.goto(base + '?view=trends&topic=');
+    await page.waitForSelector('#view-trends:not([hidden])');
+    eq(await page.$$eval('#topic-chips .chip', (e) => e.length), 0, 'starts empty');
+    for (const topic of ['BPF', 'Rust', 'CXL']) {
+      await page.fill('#topic-input', topic);
+      await page.press('#topic-input', 'Enter');
+    }
+    eq(await page.$$eval('#topic-chips .chip-text', (e) => e.map((x) => x.textContent)), ['BPF', 'Rust', 'CXL'],
+      'chips');
+    eq(params().getAll('topic'), [], 'the default three topics need no parameters');
+    trend = (await api('/api/trends?topic=BPF&topic=Rust&topic=CXL')).body;
+    const years = trend.totals.map((x) => x.year);
+    assert(years.includes(2019) && years.includes(2024), 'corpus years: ' + years);
+    await page.waitForFunction(() => document.querySelectorAll('#chart .series').length === 3);
+    for (const [i, topic] of ['BPF', 'Rust', 'CXL'].entries()) {
+      const ys = await page.$$eval(`#chart .pt[data-index="${i}"]`, (els) =>
+        els.map((e) => Number(e.dataset.year)));
+      eq(ys, years, `${topic}: one point per year`);
+    }
+    const lines = await page.$$eval('#chart .series path.line', (e) => e.length);
+    eq(lines, years.length > 1 ? 3 : 0, 'a line per series');
+    eq(await page.$$eval('#legend .legend-item', (e) => e.length), 3, 'legend');
+  });
+  await shot('trends');
+
+  // The BPF point with documents that stands furthest from other series'
+  // points, so the pointer is unambiguous; the page matches the pointer to
+  // the nearest point.
+  let bpf = null;
+  const pickPoint = async () => {
+    const centers = await page.$$eval('#chart .pt', (els) => els.map((e) => {
+      const r = e.querySelector('.dot').getBoundingClientRect();
+      return { topic: e.dataset.topic, year: Number(e.dataset.year), x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    }));
+    let best = null;
+    for (const c of centers.filter((c) => c.topic === 'BPF')) {
+      const p = trend.series[0].points.find((q) => q.year === c.year);
+      if (!p || p.docs === 0) continue;
+      const d = Math.min(...centers.filter((o) => o.topic !== 'BPF').map((o) => Math.hypot(o.x - c.x, o.y - c.y)));
+      if (!best || d > best.d) best = { ...c, d, p };
+    }
+    assert(best, 'BPF has a point with documents');
+    return best;
+  };
+
+  await t('hovering a point shows a tooltip with its counts', async () => {
+    bpf = await pickPoint();
+    const p = bpf.p;
+    await page.mouse.move(bpf.x + 3, bpf.y - 2);
+    await page.waitForSelector('#tooltip:not([hidden])');
+    const text = await page.textContent('#tooltip');
+    assert(text.startsWith(`BPF — ${p.year}`), 'which point: ' + text);
+    assert(text.includes(`${p.docs} of ${new Intl.NumberFormat('en').format(p.docs_total)} documents`),
+      'counts: ' + text);
+    const label = await page.getAttribute(`#chart .pt[data-index="0"][data-year="${p.year}"]`,
+      'aria-label');
+    assert(label.startsWith(`BPF, ${p.year}: ${p.docs} of`), 'accessible label: ' + label);
+  });
+  await shot('trends-tooltip');
+
+  await t('clicking a point lists the talks behind it', async () => {
+    const p = bpf.p;
+    assert(p.top.length > 0, 'top documents for the point');
+    await page.mouse.click(bpf.x, bpf.y);
+    await page.waitForSelector('#point-talks:not([hidden])');
+    const heading = await page.textContent('#point-heading');
+    assert(heading.startsWith(`BPF in ${p.year}: ${p.docs} document`), 'heading: ' + heading);
+    const ids = await page.$$eval('#point-list .hit', (e) => e.map((x) => x.dataset.id));
+    eq(ids, p.top.map((d) => d.id), 'the point\'s top documents');
+    const titles = await page.$$eval('#point-list .hit-title a', (e) => e.map((x) => x.textContent));
+    eq(titles, p.top.map((d) => d.title), 'titles');
+  });
+  await shot('trends-point');
+
+  await t('keyboard: Tab reaches a point, Enter opens its talks', async () => {
+    await page.focus('#trend-kind');
+    // Tab from the last control before the chart reaches the first point.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement.getAttribute('class'));
+    assert(/\bpt\b/.test(focused || ''), 'focus on a point: ' + focused);
+    const year = await page.evaluate(() => document.activeElement.dataset.year);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((y) => document.querySelector('#point-heading').textContent.includes(` in ${y}:`),
+      year);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert(outline !== undefined, 'focus style computed');
+  });
+
+  await t('the per-1k toggle redraws the chart and is kept in the URL', async () => {
+    const before = await page.$$eval('#chart .tick', (e) => e.map((x) => x.textContent));
+    assert(before.some((x) => x.endsWith('%')), 'share ticks in %');
+    await page.check('input[name=metric][value=per_1k]');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('metric') === 'per_1k');
+    const after = await page.$$eval('#chart .tick', (e) => e.map((x) => x.textContent));
+    assert(!after.some((x) => x.endsWith('%')), 'per-1k ticks: ' + after.join(' '));
+    const p = trend.series[1].points[0];
+    const label = await page.getAttribute(`#chart .pt[data-index="1"][data-year="${p.year}"]`,
+      'aria-label');
+    assert(label.includes(`${p.per_1k.toFixed(3)} per 1,000 words`), 'label carries per_1k: ' + label);
+  });
+
+  await t('trends state survives a reload; back restores the share view', async () => {
+    await page.fill('#topic-input', 'scheduler');
+    await page.press('#topic-input', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#chart .series').length === 4);
+    eq(params().getAll('topic'), ['BPF', 'Rust', 'CXL', 'scheduler'], 'topics in URL');
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('#chart .series').length === 4);
+    eq(await page.$$eval('#topic-chips .chip-text', (e) => e.map((x) => x.textContent)),
+      ['BPF', 'Rust', 'CXL', 'scheduler'], 'chips after reload');
+    eq(await page.isChecked('input[name=metric][value=per_1k]'), true, 'measure after reload');
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelectorAll('#chart .series').length === 3);
+    eq(await page.isChecked('input[name=metric][value=per_1k]'), true, 'still per 1k');
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelector('input[name=metric][value=share]').checked);
+    eq(params().get('metric'), null, 'share is the default');
+  });
+
+  await t('rising and falling terms between the first and last year', async () => {
+    const years = trend.totals.map((x) => x.year);
+    const res = await api(`/api/terms/rising?from=${years[0]}&to=${years[years.length - 1]}&limit=12`);
+    eq(res.status, 200, 'endpoint answers');
+    const want = (res.body.rising || []).map((x) => x.display || x.term);
+    await page.waitForFunction((k) => document.querySelectorAll('#rising-list .term-name').length === k ||
+      (k === 0 && document.querySelector('#rising-list .empty')), want.length);
+    eq(await page.$$eval('#rising-list .term-name', (e) => e.map((x) => x.textContent)), want, 'rising terms');
+    const fall = (res.body.falling || []).map((x) => x.display || x.term);
+    eq(await page.$$eval('#falling-list .term-name', (e) => e.map((x) => x.textContent)), fall, 'falling terms');
+  });
+  await shot('trends-rising');
+
+  await t('readable on a phone: no horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(base + '?q=' + QUERY);
+    await page.waitForSelector('#results .hit');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, 'search overflows by ' + overflow);
+    await shot('phone-search');
+    await page.goto(base + '?view=trends');
+    await page.waitForFunction(() => document.querySelectorAll('#chart .series').length === 3);
+    const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow2 <= 0, 'trends overflows by ' + overflow2);
+    const w = await page.$eval('#chart svg', (e) => e.getBoundingClientRect().width);
+    assert(w <= 390, 'chart fits: ' + w);
+    await shot('phone-trends');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await t('no script errors on the page', () => {
+    eq(pageErrors, [], 'page errors');
+  });
+
+  await t('an unreachable server is reported clearly', async () => {
+    await page.goto(base + '?q=' + QUERY);
+    await page.waitForSelector('#results .hit');
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    await page.fill('#q', 'scheduler');
+    await page.press('#q', 'Enter');
+    await page.waitForSelector('#status:not([hidden])');
+    const msg = await page.textContent('#status');
+    assert(/cannot be reached/.test(msg), msg);
+    assert(await page.isVisible('#search-error'), 'inline error too');
+  });
+  await shot('unreachable');
+}
+
+try {
+  await main();
+} catch (e) {
+  n++;
+  failed++;
+  console.log(`not ok ${n} - unexpected failure`);
+  for (const line of String((e && e.stack) || e).split('\n').slice(0, 8)) console.log('# ' + line);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  cleanup();
+}
+console.log(`1..${n}`);
+process.exit(failed ? 1 : 0);
