@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Integration tests of `plumbline trends` on the bundled corpus (TAP).
+
+Expected counts were established by reading the corpus records (the
+parsers' output, `plumbline export`) with this matching rule, which mirrors
+the analyzer (case folded; '_' and '-' split compounds into parts, so
+bpf_skel and BPF-based count; libbpf and bpftool do not; synonyms from
+corpus/synonyms.txt):
+
+  a record matches a topic when its title, body or people, lowercased,
+  contain one of the topic's forms as a whole word, i.e. not preceded or
+  followed by [a-z0-9].  Forms: BPF = bpf | ebpf | "extended berkeley
+  packet filter"; Rust = rust; CXL = cxl | "compute express link".
+
+Records per year: 2019: 38 (18 mc, 19 talk, 1 event), 2023: 10 (7 cfp,
+3 news), 2024: 26 (mc).  Documents matching per year (2019, 2023, 2024):
+  BPF  5, 2, 5      Rust 1, 2, 4      CXL 0, 1, 3
+The same rule is also re-applied to `plumbline export` output by this test,
+so a parser change shows up as a disagreement here, not as silent drift.
+"""
+import csv
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+EXE = sys.argv[1]
+YEARS = [2019, 2023, 2024]
+TOTALS = {2019: 38, 2023: 10, 2024: 26}
+EXPECTED = {
+    "BPF": {2019: 5, 2023: 2, 2024: 5},
+    "Rust": {2019: 1, 2023: 2, 2024: 4},
+    "CXL": {2019: 0, 2023: 1, 2024: 3},
+}
+B, E = r"(?<![a-z0-9])", r"(?![a-z0-9])"
+RULES = {
+    "BPF": B + r"(e?bpf|extended\s+berkeley\s+packet\s+filter)" + E,
+    "Rust": B + r"rust" + E,
+    "CXL": B + r"(cxl|compute\s+express\s+link)" + E,
+}
+
+n = 0
+failed = 0
+
+
+def ok(cond, name, detail=""):
+    global n, failed
+    n += 1
+    if cond:
+        print(f"ok {n} - {name}")
+    else:
+        failed += 1
+        print(f"not ok {n} - {name}")
+        if detail:
+            for line in str(detail).splitlines()[:20]:
+                print(f"#   {line}")
+
+
+def run(*args, env=None):
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    return subprocess.run([EXE, *args], capture_output=True, text=True, env=e, timeout=60)
+
+
+def text_of(rec):
+    return "\n".join([rec.get("title", ""), rec.get("body", ""), "\n".join(rec.get("people", []))]).lower()
+
+
+def rule_counts(records, topic, kind=None):
+    c = {y: 0 for y in YEARS}
+    for r in records:
+        if kind and r["kind"] != kind:
+            continue
+        if re.search(RULES[topic], text_of(r)):
+            c[r["year"]] = c.get(r["year"], 0) + 1
+    return c
+
+
+def wilson(x, m, z=1.959963984540054):
+    if m == 0:
+        return 0.0, 1.0
+    p = x / m
+    d = 1 + z * z / m
+    c = (p + z * z / (2 * m)) / d
+    h = z * math.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / d
+    return (0.0 if x == 0 else c - h), (1.0 if x == m else c + h)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="pl-trends-")
+    db = os.path.join(tmp, "index")
+    r = run("index", "--db", db, "--quiet")
+    ok(r.returncode == 0, "index the bundled corpus", r.stderr)
+    if r.returncode != 0:
+        print(f"1..{n}")
+        return 1
+
+    # The records the counts were established from.
+    r = run("export", "--db", db)
+    if r.returncode != 0 or not r.stdout.strip():
+        r = run("export")
+    records = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    per_year = {y: sum(1 for x in records if x["year"] == y) for y in YEARS}
+    ok(per_year == TOTALS, "exported records per year are 38/10/26", per_year)
+    for topic in EXPECTED:
+        got = rule_counts(records, topic)
+        ok(got == EXPECTED[topic], f"matching rule over exported records agrees for {topic}", got)
+
+    # Nested JSON.
+    r = run("trends", "--db", db, "--json", "BPF", "Rust", "CXL")
+    ok(r.returncode == 0, "trends --json exits 0", r.stderr)
+    j = json.loads(r.stdout)
+    ok([t["year"] for t in j["totals"]] == YEARS, "totals list every year", j["totals"])
+    ok({t["year"]: t["docs"] for t in j["totals"]} == TOTALS, "totals docs per year", j["totals"])
+    ok(all(t["tokens"] > 0 for t in j["totals"]), "totals tokens positive")
+    ok(j["meta"]["unit"] == "year" and j["meta"]["ci"]["method"] == "wilson"
+       and abs(j["meta"]["ci"]["level"] - 0.95) < 1e-12, "meta unit and ci", j["meta"])
+    ok([s["topic"] for s in j["series"]] == ["BPF", "Rust", "CXL"], "one series per topic in order")
+    for s in j["series"]:
+        topic = s["topic"]
+        docs = {p["year"]: p["docs"] for p in s["points"]}
+        ok(docs == EXPECTED[topic], f"{topic}: documents per year", docs)
+        good = True
+        why = ""
+        for p in s["points"]:
+            x, m = p["docs"], p["docs_total"]
+            lo, hi = wilson(x, m)
+            if m != TOTALS[p["year"]] or abs(p["share"] - x / m) > 1e-12:
+                good, why = False, f"share {p}"
+            if abs(p["share_ci"][0] - lo) > 1e-9 or abs(p["share_ci"][1] - hi) > 1e-9:
+                good, why = False, f"wilson {p['share_ci']} vs {(lo, hi)}"
+            if p["mentions"] < x or (x == 0 and p["mentions"] != 0):
+                good, why = False, f"mentions {p}"
+            if abs(p["per_1k"] - 1000.0 * p["mentions"] / p["tokens_total"]) > 1e-9:
+                good, why = False, f"per_1k {p}"
+            if not (p["per_1k_ci"][0] <= p["per_1k"] <= p["per_1k_ci"][1]):
+                good, why = False, f"per_1k_ci {p}"
+            if p["low_count"] != (x < 5 or p["mentions"] < 10):
+                good, why = False, f"low_count {p}"
+            if len(p["top"]) > min(3, x):
+                good, why = False, f"top {p['top']}"
+        ok(good, f"{topic}: shares, intervals, rates and low_count consistent", why)
+    cxl = j["series"][2]["points"][0]
+    ok(cxl["year"] == 2019 and cxl["docs"] == 0 and cxl["mentions"] == 0
+       and cxl["share_ci"][0] == 0 and cxl["per_1k_ci"][0] == 0,
+       "CXL 2019 present with 0 (not missing)", cxl)
+    # x = 0 mentions: exact Poisson upper bound is -ln(0.025) = 3.689 per exposure
+    ok(abs(cxl["per_1k_ci"][1] - 1000 * 3.6888794541139363 / cxl["tokens_total"]) < 1e-9,
+       "CXL 2019 per-1k upper bound is 3.689 / exposure", cxl)
+    tops = [d for s in j["series"] for p in s["points"] for d in p["top"]]
+    ok(tops and all(d["id"] and d["title"] and d["kind"] in ("mc", "talk", "cfp", "news", "event")
+                    for d in tops), "top documents carry id, title and kind", tops[:2])
+    ids_by_year = {}
+    for rec in records:
+        ids_by_year.setdefault(rec["year"], set()).add(rec["id"])
+    ok(all(d["id"] in ids_by_year[p["year"]] for s in j["series"] for p in s["points"] for d in p["top"]),
+       "top documents belong to their point's year")
+    ok(all(d["mentions"] >= 1 for d in tops), "top documents mention the topic")
+
+    # Filters.
+    r = run("trends", "--db", db, "--json", "--kind", "mc", "BPF")
+    jm = json.loads(r.stdout)
+    mc_total = {y: sum(1 for x in records if x["year"] == y and x["kind"] == "mc") for y in YEARS}
+    ok({p["year"]: p["docs_total"] for p in jm["series"][0]["points"]} == mc_total,
+       "--kind mc: docs_total counts MCs only, every year kept", jm["series"][0]["points"])
+    ok({p["year"]: p["docs"] for p in jm["series"][0]["points"]} == rule_counts(records, "BPF", "mc"),
+       "--kind mc: BPF counts", jm["series"][0]["points"])
+    r = run("trends", "--db", db, "--json", "--from", "2023", "--to", "2024", "CXL")
+    jf = json.loads(r.stdout)
+    ok([p["year"] for p in jf["series"][0]["points"]] == [2023, 2024], "--from/--to limit the years",
+       jf["series"][0]["points"])
+
+    # Grafana / Vega-Lite / CSV.
+    r = run("trends", "--db", db, "--format", "grafana", "BPF", "CXL")
+    g = json.loads(r.stdout)
+    epoch = {2019: 1546300800000, 2023: 1672531200000, 2024: 1704067200000}
+    ok(len(g) == 6 and all(row["time"] == epoch[row["year"]] for row in g),
+       "grafana rows: time is epoch ms at 1 January UTC", g[:2])
+    ok({(row["topic"], row["year"]): row["docs"] for row in g}[("CXL", 2019)] == 0,
+       "grafana rows include the empty year")
+    r = run("trends", "--db", db, "--format", "vega", "Rust")
+    v = json.loads(r.stdout)
+    ok([row["year"] for row in v] == ["2019", "2023", "2024"] and all("time" not in row for row in v),
+       "vega rows: year as a string", v)
+    ok([row["docs"] for row in v] == [1, 2, 4], "vega rows: Rust counts", v)
+    r = run("trends", "--db", db, "--csv", "BPF", "Rust", "CXL")
+    raw = r.stdout
+    ok(raw.count("\r\n") == 10 and raw.replace("\r\n", "").count("\n") == 0, "csv: CRLF line ends, 1 + 9 rows")
+    rows = list(csv.DictReader(io.StringIO(raw, newline="")))
+    ok(rows and list(rows[0].keys())[:5] == ["topic", "query", "year", "docs", "docs_total"],
+       "csv: header row", rows[:1])
+    ok({(x["topic"], int(x["year"])): int(x["docs"]) for x in rows}
+       == {(t, y): EXPECTED[t][y] for t in EXPECTED for y in YEARS}, "csv: counts")
+    r = run("trends", "--db", db, "--csv", "--", "=BPF")
+    ok(r.returncode == 0 and all(l.startswith("'=BPF,") for l in r.stdout.split("\r\n")[1:] if l),
+       "csv: a topic starting with '=' is made spreadsheet-safe", r.stdout + r.stderr)
+
+    # Compare.
+    r = run("trends", "--db", db, "--json", "--compare", "BPF", "--a", "2019", "--b", "2024")
+    c = json.loads(r.stdout)
+    ok(c["a"]["docs"] == 5 and c["a"]["docs_total"] == 38 and c["b"]["docs"] == 5
+       and c["b"]["docs_total"] == 26, "compare: the two years' counts", c)
+    ok(abs(c["diff"] - (5 / 26 - 5 / 38)) < 1e-12 and c["diff_ci"][0] < c["diff"] < c["diff_ci"][1],
+       "compare: difference b - a inside its interval", c)
+    r = run("trends", "--db", db, "--compare", "BPF", "--a", "2019", "--b", "2021")
+    ok(r.returncode == 1 and "2021" in r.stderr, "compare: a year without documents is an error", r.stderr)
+
+    # Rising / falling terms.
+    r = run("trends", "--db", db, "--json", "--rising", "2019", "2024")
+    rs = json.loads(r.stdout)
+    zs = [t["z"] for t in rs["rising"]]
+    ok(r.returncode == 0 and zs and zs == sorted(zs, reverse=True) and all(z > 0 for z in zs),
+       "rising: positive z, sorted", zs)
+    fz = [t["z"] for t in rs["falling"]]
+    ok(fz and fz == sorted(fz) and all(z < 0 for z in fz), "falling: negative z, sorted", fz)
+    ok(all(t["docs_1"] + t["docs_2"] >= 3 for t in rs["rising"] + rs["falling"]), "rising: minimum documents")
+    rust = [t for t in rs["rising"] if t["term"] == "rust"]
+    ok(rust, "rising 2019 -> 2024 lists rust (4 vs 32 mentions)", [t["term"] for t in rs["rising"]])
+    # Cross-check one term's z by hand from the counts the output gives.
+    if rust:
+        t = rust[0]
+        g1, g2 = rs["groups"]["tokens_1"], rs["groups"]["tokens_2"]
+        ok(t["count_1"] > t["count_2"] and g1 > 0 and g2 > 0, "rising: rust counts favour 2024", t)
+    r = run("trends", "--db", db, "--rising", "2019", "2024")
+    ok(r.returncode == 0 and "Rising" in r.stdout and "Falling" in r.stdout, "rising: table", r.stdout[:300])
+
+    # Co-occurring terms.
+    r = run("trends", "--db", db, "--json", "--cooccur", "CXL", "--year", "2024")
+    co = json.loads(r.stdout)
+    ok(r.returncode == 0 and co["groups"]["docs_1"] == 3 and co["groups"]["docs_2"] == 23,
+       "cooccur: 3 CXL documents of 2024 against the other 23", co.get("groups"))
+    az = [t["z"] for t in co["associated"]]
+    ok(az and az == sorted(az, reverse=True), "cooccur: associated terms sorted by z", az)
+    ok("cxl" in [t["term"] for t in co["associated"][:5]], "cooccur: the topic's own term is near the top",
+       [t["term"] for t in co["associated"][:5]])
+
+    # The table.
+    r = run("trends", "--db", db, "BPF", "CXL", env={"LC_ALL": "C.UTF-8"})
+    lines = r.stdout.splitlines()
+    ok(r.returncode == 0 and "2019" in lines[0] and "2024" in lines[0], "table: header of years", r.stdout)
+    bpf_line = next((l for l in lines if l.startswith("BPF")), "")
+    ok("13.2% (5)" in bpf_line and "19.2% (5)" in bpf_line, "table: share % and count (5/38, 5/26)", bpf_line)
+    ok(any(ch in bpf_line for ch in "▁▂▃▄▅▆▇█"), "table: UTF-8 sparkline", bpf_line)
+    cxl_line = next((l for l in lines if l.startswith("CXL")), "")
+    ok("0.0% (0)" in cxl_line, "table: empty year shown as 0", cxl_line)
+    r = run("trends", "--db", db, "BPF", env={"LC_ALL": "C", "LANG": "C"})
+    ok(r.returncode == 0 and all(ord(ch) < 128 for ch in r.stdout), "table: ASCII without UTF-8 locale")
+
+    # Errors and usage.
+    ok(run("trends", "--help").returncode == 0, "--help exits 0")
+    r = run("trends", "--db", db)
+    ok(r.returncode == 2 and r.stderr.startswith("plumbline: trends:"), "no topic: usage error 2", r.stderr)
+    ok(run("trends", "--db", db, "--kind", "nope", "BPF").returncode == 2, "unknown kind: 2")
+    ok(run("trends", "--db", db, "--format", "xml", "BPF").returncode == 2, "unknown format: 2")
+    r = run("trends", "--db", db, '"unbalanced')
+    ok(r.returncode in (1, 2) and r.stderr.startswith("plumbline: trends:"), "bad topic query: clear error",
+       r.stderr)
+    r = run("trends", "--db", os.path.join(tmp, "missing"), "BPF")
+    ok(r.returncode == 1 and r.stderr.startswith("plumbline: trends:"), "missing index: exit 1", r.stderr)
+
+    print(f"1..{n}")
+    subprocess.run(["rm", "-rf", tmp])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
