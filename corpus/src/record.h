@@ -126,6 +126,12 @@ int pl_parse_ical(const char *path, const char *p, size_t n, const pl_parse_opts
                   pl_record_sink sink, void *ctx, pl_error *err);
 int pl_parse_frab(const char *path, const char *p, size_t n, const pl_parse_opts *o,
                   pl_record_sink sink, void *ctx, pl_error *err);
+/* Streams a canonical JSONL file line by line: memory is bounded by the
+ * longest line (at most 64 MiB), not by the file, so a corpus of millions
+ * of records can be read.  Same records, warnings and errors as
+ * pl_parse_jsonl. */
+int pl_parse_jsonl_file(const char *path, const pl_parse_opts *o, pl_record_sink sink, void *ctx,
+                        pl_error *err);
 
 /* Detects the format and dispatches.  Reads the whole file (the JSONL
  * reader streams instead, so large canonical files stay in bounded
