@@ -67,6 +67,9 @@ enum pl_search_flags {
     PL_SEARCH_EXPLAIN = 1u << 0, /* fill pl_hit.explain */
     PL_SEARCH_NO_FACETS = 1u << 1,
     PL_SEARCH_NO_SUGGEST = 1u << 2,
+    PL_SEARCH_PURE_AND = 1u << 3,     /* juxtaposed words: strict AND, never relaxed */
+    PL_SEARCH_NO_SNIPPETS = 1u << 4,  /* hits carry the record only */
+    PL_SEARCH_NO_PROXIMITY = 1u << 5, /* plain BM25F, no proximity bonus */
 };
 
 typedef struct pl_search_opts {

@@ -1,2 +1,787 @@
-/* placeholder */
-#include "query.h"
+/*
+ * search.c — one search: parse, run the iterator tree, count every match
+ * exactly, score only what can still enter the top k, facets, then fetch
+ * the stored records of the returned hits only.
+ *
+ * Top-k: the collector keeps a min-heap of the best offset+limit hits.
+ * Once it is full, a candidate whose upper bound (the tree's block-max
+ * bound plus the largest proximity bonus) cannot beat the heap's weakest
+ * entry is counted for total and facets but never scored — counting is a
+ * docid walk, scoring reads tfs, lengths and positions.
+ *
+ * Default operator: juxtaposed words are an AND; when that AND matches
+ * fewer than relax_below documents, the query is relaxed to an OR of the
+ * same words and ranked by the number of words a document has first, then
+ * by BM25F (docs/relevance.md says why).
+ */
+#include "query_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Every ranking constant, documented in docs/relevance.md. */
+const pl_rank_params pl_rank_default = {
+    .k1 = 1.2,
+    .w = {3.0, 2.0, 1.0}, /* title, people, body */
+    .b = {0.5, 0.3, 0.75},
+    .prox_weight = 1.5,
+    .relax_below = 10,
+};
+
+/* Proximity looks at the first few distinct single terms only. */
+#define PROX_MAX_TERMS 8
+/* Snippet window in bytes. */
+#define SNIPPET_WINDOW 200
+/* Deepest offset+limit a search may ask for (the heap holds that many). */
+#define MAX_DEPTH_HITS 100000
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* ---- filters from the API parameters ------------------------------------------ */
+typedef struct docfilter {
+    int year_from, year_to, kind;
+    uint8_t *track_ok;
+    size_t n_tracks;
+    int track; /* a track filter is active */
+    uint32_t exclude;
+} docfilter;
+
+static int docfilter_init(docfilter *f, pl_snap *snap, const pl_search_opts *o, uint32_t exclude,
+                          pl_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = -1;
+    f->exclude = exclude;
+    if (!o)
+        return PL_OK;
+    f->year_from = o->year_from;
+    f->year_to = o->year_to;
+    f->kind = o->kind;
+    if (o->track && o->track[0]) {
+        f->track = 1;
+        f->n_tracks = pl_snap_track_count(snap);
+        f->track_ok = pl_calloc(f->n_tracks + 1, 1);
+        if (!f->track_ok)
+            return pl_error_set(err, PL_ENOMEM, "search: out of memory");
+        for (size_t i = 1; i <= f->n_tracks; i++) {
+            const char *name = pl_snap_track_name(snap, (uint16_t)i);
+            f->track_ok[i] = name && !strcasecmp(name, o->track);
+        }
+    }
+    return PL_OK;
+}
+
+static int docfilter_ok(const docfilter *f, uint32_t d, const pl_docmeta *dm)
+{
+    if (!dm || dm->year == 0 || (dm->flags & PL_DOC_DELETED) || d == f->exclude)
+        return 0;
+    if (f->year_from && dm->year < f->year_from)
+        return 0;
+    if (f->year_to && dm->year > f->year_to)
+        return 0;
+    if (f->kind >= 0 && dm->kind != f->kind)
+        return 0;
+    if (f->track && (!dm->track || dm->track > f->n_tracks || !f->track_ok[dm->track]))
+        return 0;
+    return 1;
+}
+
+/* ---- proximity -------------------------------------------------------------------- */
+typedef struct prox {
+    pl_postings *p[PROX_MAX_TERMS];
+    size_t n;
+    double weight;
+} prox;
+
+typedef struct term_list {
+    const char *t[PL_QUERY_MAX_TERMS * 4];
+    size_t len[PL_QUERY_MAX_TERMS * 4];
+    size_t n;
+    const pl_qnode *phrases[PL_QUERY_MAX_TERMS];
+    size_t n_phrases;
+    const char *prefixes[PL_QUERY_MAX_TERMS];
+    size_t n_prefixes;
+} term_list;
+
+static void add_term(term_list *l, const char *t, size_t len)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->len[i] == len && !memcmp(l->t[i], t, len))
+            return;
+    if (l->n < sizeof l->t / sizeof l->t[0]) {
+        l->t[l->n] = t;
+        l->len[l->n++] = len;
+    }
+}
+
+/* Positive terms, phrases and prefixes of a tree (exclusions skipped). */
+static void collect_terms(const pl_qnode *n, term_list *l)
+{
+    switch (n->op) {
+    case PL_Q_TERM: add_term(l, n->term, n->term_len); break;
+    case PL_Q_PREFIX:
+        if (l->n_prefixes < PL_QUERY_MAX_TERMS)
+            l->prefixes[l->n_prefixes++] = n->term;
+        break;
+    case PL_Q_PHRASE:
+        if (l->n_phrases < PL_QUERY_MAX_TERMS)
+            l->phrases[l->n_phrases++] = n;
+        break;
+    case PL_Q_AND_NOT: collect_terms(n->kids[0], l); break;
+    default:
+        for (size_t i = 0; i < n->n_kids; i++)
+            collect_terms(n->kids[i], l);
+        break;
+    }
+}
+
+/* Proximity runs over the top-level words: the AND's (or OR's) kids that
+ * are single terms, or the first term of a SYN group. */
+static int prox_open(prox *px, pl_snap *snap, const pl_qnode *root, double weight, pl_error *err)
+{
+    memset(px, 0, sizeof *px);
+    px->weight = weight;
+    if (weight <= 0)
+        return PL_OK;
+    while (root->op == PL_Q_AND_NOT)
+        root = root->kids[0];
+    if (root->op != PL_Q_AND && root->op != PL_Q_OR)
+        return PL_OK;
+    for (size_t i = 0; i < root->n_kids && px->n < PROX_MAX_TERMS; i++) {
+        const pl_qnode *k = root->kids[i];
+        if (k->op == PL_Q_SYN)
+            k = k->kids[0];
+        if (k->op != PL_Q_TERM)
+            continue;
+        pl_postings *p = NULL;
+        int rc = pl_postings_open(snap, k->term, k->term_len, PL_POSTINGS_POSITIONS, &p, err);
+        if (rc == PL_ENOTFOUND)
+            continue;
+        if (rc != PL_OK)
+            return rc;
+        px->p[px->n++] = p;
+    }
+    if (px->n < 2) {
+        for (size_t i = 0; i < px->n; i++)
+            pl_postings_free(px->p[i]);
+        px->n = 0;
+    }
+    return PL_OK;
+}
+
+static void prox_close(prox *px)
+{
+    for (size_t i = 0; i < px->n; i++)
+        pl_postings_free(px->p[i]);
+    px->n = 0;
+}
+
+static double prox_max(const prox *px)
+{
+    return px->n >= 2 ? px->weight : 0;
+}
+
+/* Bonus for the smallest window (within one field) holding one position
+ * of every query word the document has: weight * (present-1)/(n-1) *
+ * present/span.  Iterators only move forward: documents are scored in
+ * ascending docid order.  Cost O(positions * words) per scored document. */
+static double prox_score(prox *px, uint32_t d)
+{
+    if (px->n < 2)
+        return 0;
+    const uint32_t *pos[PROX_MAX_TERMS];
+    size_t np[PROX_MAX_TERMS], k = 0;
+    for (size_t i = 0; i < px->n; i++) {
+        pl_postings *p = px->p[i];
+        uint32_t cur = pl_postings_docid(p);
+        if (cur < d || cur == 0) {
+            if (pl_postings_seek(p, d) <= 0)
+                continue;
+            cur = pl_postings_docid(p);
+        }
+        if (cur != d)
+            continue;
+        const uint32_t *pp;
+        size_t n;
+        if (pl_postings_positions(p, &pp, &n) != PL_OK || n == 0)
+            continue;
+        pos[k] = pp;
+        np[k] = n;
+        k++;
+    }
+    if (k < 2)
+        return 0;
+    size_t at[PROX_MAX_TERMS] = {0};
+    uint32_t best = UINT32_MAX;
+    for (;;) {
+        size_t lo = 0;
+        uint32_t mn = UINT32_MAX, mx = 0;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t v = pos[i][at[i]];
+            if (v < mn) {
+                mn = v;
+                lo = i;
+            }
+            if (v > mx)
+                mx = v;
+        }
+        if (PL_POS_FIELD(mn) == PL_POS_FIELD(mx) && mx - mn + 1 < best)
+            best = mx - mn + 1;
+        if (++at[lo] == np[lo])
+            break;
+    }
+    if (best == UINT32_MAX)
+        return 0;
+    double closeness = (double)k / best;
+    if (closeness > 1)
+        closeness = 1;
+    return px->weight * closeness * (double)(k - 1) / (double)(px->n - 1);
+}
+
+/* ---- the collector ------------------------------------------------------------------ */
+typedef struct entry {
+    double score;
+    uint64_t date;
+    uint32_t docid;
+    uint32_t matched; /* relaxed mode: words present */
+} entry;
+
+typedef struct collector {
+    entry *heap;
+    size_t n, cap;
+    int sort;
+    int coord;
+    uint64_t total;
+    uint32_t *years; /* index year - YEAR_BASE */
+    uint32_t kinds[PL_KIND_COUNT];
+    uint32_t *tracks;
+    size_t n_tracks;
+} collector;
+
+#define YEAR_BASE 1900
+#define YEAR_SPAN 1100
+
+/* a better than b? */
+static int better(const collector *c, const entry *a, const entry *b)
+{
+    if (c->sort == PL_SORT_DATE && a->date != b->date)
+        return a->date > b->date;
+    if (c->coord && a->matched != b->matched)
+        return a->matched > b->matched;
+    if (a->score != b->score)
+        return a->score > b->score;
+    return a->docid < b->docid;
+}
+
+static void sift_down(collector *c, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < c->n && better(c, &c->heap[w], &c->heap[l]))
+            w = l;
+        if (r < c->n && better(c, &c->heap[w], &c->heap[r]))
+            w = r;
+        if (w == i)
+            return;
+        entry t = c->heap[i];
+        c->heap[i] = c->heap[w];
+        c->heap[w] = t;
+        i = w;
+    }
+}
+
+static void push(collector *c, const entry *e)
+{
+    if (c->cap == 0)
+        return;
+    if (c->n < c->cap) {
+        size_t i = c->n++;
+        c->heap[i] = *e;
+        while (i) {
+            size_t parent = (i - 1) / 2;
+            if (!better(c, &c->heap[parent], &c->heap[i]))
+                break;
+            entry t = c->heap[i];
+            c->heap[i] = c->heap[parent];
+            c->heap[parent] = t;
+            i = parent;
+        }
+        return;
+    }
+    if (better(c, e, &c->heap[0])) {
+        c->heap[0] = *e;
+        sift_down(c, 0);
+    }
+}
+
+static void collector_reset(collector *c)
+{
+    c->n = 0;
+    c->total = 0;
+    memset(c->years, 0, YEAR_SPAN * sizeof *c->years);
+    memset(c->kinds, 0, sizeof c->kinds);
+    if (c->tracks)
+        memset(c->tracks, 0, (c->n_tracks + 1) * sizeof *c->tracks);
+}
+
+static uint64_t date_key(const pl_docmeta *dm)
+{
+    return ((uint64_t)dm->year << 40) | ((uint64_t)(dm->day % 10000) << 16) |
+           (dm->start_min & 0xFFFF);
+}
+
+typedef struct run {
+    pl_exec *x;
+    pl_it *root;
+    prox *px;
+    collector *c;
+    const docfilter *f;
+    unsigned n_words; /* coord mode: words of the relaxed query */
+    int count_only;
+    int facets;
+} run;
+
+static int run_pass(run *r)
+{
+    pl_it *it = r->root;
+    collector *c = r->c;
+    double pmax = prox_max(r->px);
+    int rc;
+    while ((rc = it->vt->next(it)) == 1) {
+        uint32_t d = it->docid;
+        const pl_docmeta *dm = pl_snap_docmeta(r->x->snap, d);
+        if (!docfilter_ok(r->f, d, dm))
+            continue;
+        c->total++;
+        if (r->facets) {
+            if (dm->year >= YEAR_BASE && dm->year < YEAR_BASE + YEAR_SPAN)
+                c->years[dm->year - YEAR_BASE]++;
+            if (dm->kind < PL_KIND_COUNT)
+                c->kinds[dm->kind]++;
+            if (dm->track && dm->track <= c->n_tracks)
+                c->tracks[dm->track]++;
+        }
+        if (r->count_only)
+            continue;
+        entry e = {0};
+        e.docid = d;
+        e.date = date_key(dm);
+        if (r->c->coord)
+            e.matched = pl_it_or_matched(it);
+        if (c->n == c->cap) {
+            const entry *w = &c->heap[0];
+            if (c->sort == PL_SORT_DATE && e.date != w->date) {
+                if (e.date < w->date)
+                    continue;
+            } else if (c->coord && e.matched != w->matched) {
+                if (e.matched < w->matched)
+                    continue;
+            } else if (c->cap && it->vt->bound(it) + pmax <= w->score) {
+                continue; /* cannot win: ties go to the lower docid, already in */
+            }
+        }
+        e.score = it->vt->score(it) + prox_score(r->px, d);
+        if (c->coord && r->n_words)
+            e.score *= (double)e.matched / r->n_words;
+        push(c, &e);
+    }
+    return rc;
+}
+
+static int cmp_entries_ctx(const entry *a, const entry *b, const collector *c)
+{
+    if (better(c, a, b))
+        return -1;
+    if (better(c, b, a))
+        return 1;
+    return 0;
+}
+
+static void sort_entries(collector *c)
+{
+    /* insertion sort: at most offset+limit entries, usually 10 */
+    for (size_t i = 1; i < c->n; i++) {
+        entry e = c->heap[i];
+        size_t j = i;
+        while (j > 0 && cmp_entries_ctx(&e, &c->heap[j - 1], c) < 0) {
+            c->heap[j] = c->heap[j - 1];
+            j--;
+        }
+        c->heap[j] = e;
+    }
+}
+
+/* ---- results -------------------------------------------------------------------------- */
+void pl_results_free(pl_results *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_hits; i++) {
+        pl_hit *h = &r->hits[i];
+        pl_record_owned_free(h->doc);
+        pl_free(h->snippet_html);
+        pl_free(h->snippet_text);
+        pl_free(h->highlights);
+        pl_free(h->explain);
+    }
+    pl_free(r->hits);
+    pl_facet *fs[3] = {r->facet_year, r->facet_kind, r->facet_track};
+    size_t ns[3] = {r->n_facet_year, r->n_facet_kind, r->n_facet_track};
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < ns[k]; i++)
+            pl_free(fs[k][i].value);
+        pl_free(fs[k]);
+    }
+    pl_free(r->suggestion);
+    pl_free(r->query_desc);
+    pl_free(r);
+}
+
+static int cmp_facet(const void *a, const void *b)
+{
+    const pl_facet *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->value, y->value);
+}
+
+static int facet_add(pl_facet **arr, size_t *n, const char *value, uint32_t count)
+{
+    pl_facet *a = pl_realloc(*arr, (*n + 1) * sizeof *a);
+    if (!a)
+        return PL_ENOMEM;
+    *arr = a;
+    a[*n].value = pl_strdup(value);
+    if (!a[*n].value)
+        return PL_ENOMEM;
+    a[*n].count = count;
+    (*n)++;
+    return PL_OK;
+}
+
+static int make_facets(pl_results *r, const collector *c, pl_snap *snap)
+{
+    char buf[16];
+    /* years newest first; kinds and tracks by count */
+    for (int y = YEAR_SPAN - 1; y >= 0; y--) {
+        if (!c->years[y])
+            continue;
+        snprintf(buf, sizeof buf, "%d", y + YEAR_BASE);
+        if (facet_add(&r->facet_year, &r->n_facet_year, buf, c->years[y]))
+            return PL_ENOMEM;
+    }
+    for (int k = 0; k < PL_KIND_COUNT; k++)
+        if (c->kinds[k] &&
+            facet_add(&r->facet_kind, &r->n_facet_kind, pl_kind_name((pl_kind)k), c->kinds[k]))
+            return PL_ENOMEM;
+    for (size_t t = 1; t <= c->n_tracks; t++)
+        if (c->tracks[t] && facet_add(&r->facet_track, &r->n_facet_track,
+                                      pl_snap_track_name(snap, (uint16_t)t), c->tracks[t]))
+            return PL_ENOMEM;
+    if (r->n_facet_kind)
+        qsort(r->facet_kind, r->n_facet_kind, sizeof *r->facet_kind, cmp_facet);
+    if (r->n_facet_track)
+        qsort(r->facet_track, r->n_facet_track, sizeof *r->facet_track, cmp_facet);
+    return PL_OK;
+}
+
+static int explain_hit(pl_exec *x, const pl_qnode *root, int coord, const entry *e, prox *pxe,
+                       unsigned n_words, char **out)
+{
+    *out = NULL;
+    pl_it *it = NULL;
+    pl_qnode orn;
+    const pl_qnode *use = root;
+    if (coord) {
+        orn = *root;
+        orn.op = PL_Q_OR;
+        use = &orn;
+    }
+    int rc = pl_exec_build(x, use, &it);
+    if (rc != PL_OK)
+        return rc;
+    pl_buf b = {0};
+    rc = it->vt->seek(it, e->docid);
+    if (rc < 0)
+        goto done;
+    rc = PL_OK;
+    pl_buf_printf(&b, "%.4f total\n", e->score);
+    x->explain_doc = e->docid;
+    if (it->docid == e->docid) {
+        it->vt->explain(it, &b, 1);
+        double p = prox_score(pxe, e->docid);
+        if (p > 0)
+            pl_buf_printf(&b, "  %.4f proximity bonus\n", p);
+        if (coord)
+            pl_buf_printf(&b, "  x %u/%u words present (relaxed query)\n", e->matched, n_words);
+    }
+    if (b.oom)
+        rc = PL_ENOMEM;
+    else
+        *out = pl_buf_take(&b, NULL);
+done:
+    pl_buf_free(&b);
+    pl_it_free(it);
+    return rc;
+}
+
+static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *tl, unsigned flags,
+                    pl_hit *h, pl_error *err)
+{
+    h->docid = e->docid;
+    h->score = e->score;
+    const char *p;
+    size_t n;
+    int rc = pl_snap_doc(snap, e->docid, &p, &n, err);
+    if (rc != PL_OK)
+        return rc == PL_ENOTFOUND
+                   ? pl_error_set(err, PL_ECORRUPT, "document %u has no stored record", e->docid)
+                   : rc;
+    rc = pl_record_from_json(p, n, &h->doc, err);
+    if (rc != PL_OK)
+        return rc;
+    if (flags & PL_SEARCH_NO_SNIPPETS)
+        return PL_OK;
+    pl_snip_terms st = {
+        .terms = (const char **)tl->t,
+        .n_terms = tl->n,
+        .phrases = (const pl_qnode **)tl->phrases,
+        .n_phrases = tl->n_phrases,
+        .prefixes = (const char **)tl->prefixes,
+        .n_prefixes = tl->n_prefixes,
+    };
+    const char *body = h->doc->rec.body ? h->doc->rec.body : "";
+    return pl_snippet_make(q->an, body, strlen(body), &st, SNIPPET_WINDOW, h, err);
+}
+
+int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_search_opts *opts,
+                    uint32_t exclude, pl_results **out, pl_error *err)
+{
+    *out = NULL;
+    double t0 = now_ms();
+    uint32_t limit = opts->limit ? opts->limit : 10;
+    if (limit > PL_SEARCH_MAX_LIMIT)
+        return pl_error_set(err, PL_EUSAGE, "limit %u is above the maximum of %d", limit,
+                            PL_SEARCH_MAX_LIMIT);
+    if ((uint64_t)opts->offset + limit > MAX_DEPTH_HITS)
+        return pl_error_set(err, PL_EUSAGE, "offset %u is too deep (offset + limit <= %d)",
+                            opts->offset, MAX_DEPTH_HITS);
+    unsigned flags = opts->flags;
+    pl_results *r = pl_calloc(1, sizeof *r);
+    if (!r)
+        return pl_error_set(err, PL_ENOMEM, "search: out of memory");
+    r->offset = opts->offset;
+    r->limit = limit;
+    r->query_desc = pl_query_describe(query);
+    collector c = {0};
+    docfilter f;
+    prox px = {0};
+    pl_it *root = NULL;
+    pl_exec x;
+    term_list *tl = NULL;
+    int rc = docfilter_init(&f, snap, opts, exclude, err);
+    if (rc != PL_OK)
+        goto fail;
+    c.sort = opts->sort == PL_SORT_DATE ? PL_SORT_DATE : PL_SORT_RELEVANCE;
+    c.cap = (size_t)opts->offset + limit;
+    c.heap = pl_calloc(c.cap, sizeof *c.heap);
+    c.years = pl_calloc(YEAR_SPAN, sizeof *c.years);
+    c.n_tracks = pl_snap_track_count(snap);
+    c.tracks = pl_calloc(c.n_tracks + 1, sizeof *c.tracks);
+    tl = pl_calloc(1, sizeof *tl);
+    if (!r->query_desc || !c.heap || !c.years || !c.tracks || !tl) {
+        rc = pl_error_set(err, PL_ENOMEM, "search: out of memory");
+        goto fail;
+    }
+    pl_exec_init(&x, snap, &pl_rank_default, err);
+    const pl_qnode *qroot = query->root;
+    rc = pl_exec_build(&x, qroot, &root);
+    if (rc != PL_OK)
+        goto fail;
+    double pw = (flags & PL_SEARCH_NO_PROXIMITY) ? 0 : x.rp->prox_weight;
+    rc = prox_open(&px, snap, qroot, pw, err);
+    if (rc != PL_OK)
+        goto fail;
+    run rn = {.x = &x, .root = root, .px = &px, .c = &c, .f = &f,
+              .facets = !(flags & PL_SEARCH_NO_FACETS)};
+    rc = run_pass(&rn);
+    if (rc < 0)
+        goto fail;
+    int coord = 0;
+    pl_qnode orn;
+    if (qroot->op == PL_Q_AND && qroot->relax && !(flags & PL_SEARCH_PURE_AND) &&
+        (double)c.total < x.rp->relax_below) {
+        /* relax: the same words, OR-ed, ranked by words present first */
+        orn = *qroot;
+        orn.op = PL_Q_OR;
+        pl_it_free(root);
+        root = NULL;
+        prox_close(&px);
+        rc = pl_exec_build(&x, &orn, &root);
+        if (rc != PL_OK)
+            goto fail;
+        rc = prox_open(&px, snap, &orn, pw, err);
+        if (rc != PL_OK)
+            goto fail;
+        collector_reset(&c);
+        c.coord = coord = 1;
+        rn.root = root;
+        rn.n_words = 0;
+        for (size_t i = 0; i < orn.n_kids; i++)
+            rn.n_words += orn.kids[i]->op != PL_Q_FILTER;
+        /* filters in a relaxed query stay mandatory: count them as words
+         * every hit has */
+        rn.n_words = (unsigned)orn.n_kids;
+        rc = run_pass(&rn);
+        if (rc < 0)
+            goto fail;
+    }
+    r->total = c.total;
+    if (!(flags & PL_SEARCH_NO_FACETS) && make_facets(r, &c, snap) != PL_OK) {
+        rc = pl_error_set(err, PL_ENOMEM, "search: out of memory");
+        goto fail;
+    }
+    sort_entries(&c);
+    collect_terms(qroot, tl);
+    if (c.n > opts->offset) {
+        size_t nh = c.n - opts->offset;
+        r->hits = pl_calloc(nh, sizeof *r->hits);
+        if (!r->hits) {
+            rc = pl_error_set(err, PL_ENOMEM, "search: out of memory");
+            goto fail;
+        }
+        prox pxe = {0};
+        if (flags & PL_SEARCH_EXPLAIN) {
+            rc = prox_open(&pxe, snap, coord ? &orn : qroot, pw, err);
+            if (rc != PL_OK)
+                goto fail;
+        }
+        for (size_t i = 0; i < nh; i++) {
+            const entry *e = &c.heap[opts->offset + i];
+            pl_hit *h = &r->hits[i];
+            r->n_hits++;
+            rc = fill_hit(q, snap, e, tl, flags, h, err);
+            if (rc == PL_OK && (flags & PL_SEARCH_EXPLAIN)) {
+                pl_exec xe;
+                pl_exec_init(&xe, snap, &pl_rank_default, err);
+                rc = explain_hit(&xe, qroot, coord, e, &pxe, (unsigned)qroot->n_kids,
+                                 &h->explain);
+            }
+            if (rc != PL_OK)
+                break;
+        }
+        prox_close(&pxe);
+        if (rc != PL_OK)
+            goto fail;
+    }
+    /* Filters in a relaxed OR: a FILTER kid is one of the "words"; a hit
+     * lacking it ranks below every hit that has it, which keeps filters
+     * effectively mandatory for the first page.  Did-you-mean next. */
+    if (!(flags & PL_SEARCH_NO_SUGGEST) && query->n_words) {
+        rc = pl_did_you_mean(q, snap, query, r->total, &r->suggestion, err);
+        if (rc != PL_OK)
+            goto fail;
+    }
+    prox_close(&px);
+    pl_it_free(root);
+    pl_free(c.heap);
+    pl_free(c.years);
+    pl_free(c.tracks);
+    pl_free(f.track_ok);
+    pl_free(tl);
+    r->took_ms = now_ms() - t0;
+    *out = r;
+    return PL_OK;
+fail:
+    prox_close(&px);
+    pl_it_free(root);
+    pl_free(c.heap);
+    pl_free(c.years);
+    pl_free(c.tracks);
+    pl_free(f.track_ok);
+    pl_free(tl);
+    pl_results_free(r);
+    return rc < 0 ? rc : PL_ECORRUPT;
+}
+
+int pl_search(pl_qctx *q, pl_snap *snap, const pl_search_opts *opts, pl_results **out,
+              pl_error *err)
+{
+    *out = NULL;
+    if (!opts)
+        return pl_error_set(err, PL_EUSAGE, "search: no options");
+    pl_query *query = NULL;
+    int rc = pl_query_parse(q, opts->q, opts->q ? opts->q_len : 0, &query, err);
+    if (rc != PL_OK)
+        return rc;
+    rc = pl_search_query(q, snap, query, opts, 0, out, err);
+    pl_query_free(query);
+    return rc;
+}
+
+/* ---- counting (did-you-mean) and every match (trends) --------------------------------- */
+static int count_root(pl_snap *snap, const pl_qnode *root, uint64_t *count, pl_error *err)
+{
+    *count = 0;
+    pl_exec x;
+    pl_exec_init(&x, snap, &pl_rank_default, err);
+    pl_it *it = NULL;
+    int rc = pl_exec_build(&x, root, &it);
+    if (rc != PL_OK)
+        return rc;
+    docfilter f;
+    docfilter_init(&f, snap, NULL, 0, err);
+    while ((rc = it->vt->next(it)) == 1)
+        if (docfilter_ok(&f, it->docid, pl_snap_docmeta(snap, it->docid)))
+            (*count)++;
+    pl_it_free(it);
+    return rc < 0 ? rc : PL_OK;
+}
+
+int pl_count_text(pl_qctx *q, pl_snap *snap, const char *text, size_t n, uint64_t *count,
+                  pl_error *err)
+{
+    *count = 0;
+    pl_query *query = NULL;
+    pl_error e = {0};
+    if (pl_query_parse(q, text, n, &query, &e) != PL_OK)
+        return PL_OK; /* a correction that does not parse has no matches */
+    int rc = count_root(snap, query->root, count, err);
+    if (rc == PL_OK && query->root->op == PL_Q_AND && query->root->relax &&
+        (double)*count < pl_rank_default.relax_below) {
+        pl_qnode orn = *query->root;
+        orn.op = PL_Q_OR;
+        rc = count_root(snap, &orn, count, err);
+    }
+    pl_query_free(query);
+    return rc;
+}
+
+int pl_query_foreach_match(pl_qctx *q, pl_snap *snap, const pl_query *query, pl_match_cb cb,
+                           void *ctx, pl_error *err)
+{
+    (void)q;
+    pl_exec x;
+    pl_exec_init(&x, snap, &pl_rank_default, err);
+    pl_it *it = NULL;
+    int rc = pl_exec_build(&x, query->root, &it);
+    if (rc != PL_OK)
+        return rc;
+    while ((rc = it->vt->next(it)) == 1) {
+        const pl_docmeta *dm = pl_snap_docmeta(snap, it->docid);
+        if (!dm || dm->year == 0 || (dm->flags & PL_DOC_DELETED))
+            continue;
+        if (cb(ctx, it->docid, it->vt->mentions(it)))
+            break;
+    }
+    pl_it_free(it);
+    return rc < 0 ? rc : PL_OK;
+}
