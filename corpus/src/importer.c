@@ -11,7 +11,9 @@
 
 typedef struct qrec {
     pl_record rec;
-    int live; /* 0 once replaced by a later record with the same id */
+    const char *key; /* "<prefix>\x1f<source id>": duplicates are found by
+                      * the source's id, whatever year or kind they carry */
+    int live;        /* 0 once replaced by a later record with the same id */
 } qrec;
 
 struct pl_imp {
@@ -135,7 +137,7 @@ static int grow_slots(pl_imp *im)
     for (size_t i = 0; i < im->n; i++) {
         if (!im->recs[i].live)
             continue;
-        uint64_t h = pl_hash64(im->recs[i].rec.id, strlen(im->recs[i].rec.id));
+        uint64_t h = pl_hash64(im->recs[i].key, strlen(im->recs[i].key));
         size_t j = (size_t)h & (ns - 1);
         while (slots[j])
             j = (j + 1) & (ns - 1);
@@ -170,6 +172,13 @@ int pl_imp_add(pl_imp *im, const pl_record *in, const char *prefix, const char *
     }
     char id[96];
     pl_record_make_source_id(in->year, in->kind, prefix, source_id, id);
+    size_t pn = strlen(prefix), sn = strlen(source_id);
+    char *key = pl_arena_alloc(im->arena, pn + sn + 2);
+    if (!key)
+        return PL_ENOMEM;
+    memcpy(key, prefix, pn);
+    key[pn] = '\x1f';
+    memcpy(key + pn + 1, source_id, sn + 1);
 
     if ((im->live + 1) * 2 > im->nslots && grow_slots(im) != PL_OK)
         return PL_ENOMEM;
@@ -199,15 +208,20 @@ int pl_imp_add(pl_imp *im, const pl_record *in, const char *prefix, const char *
             return PL_ENOMEM;
     }
     q->live = 1;
+    q->key = key;
 
-    uint64_t h = pl_hash64(id, strlen(id));
+    uint64_t h = pl_hash64(key, pn + sn + 1);
     size_t j = (size_t)h & (im->nslots - 1);
     while (im->slots[j]) {
         qrec *old = &im->recs[im->slots[j] - 1];
-        if (strcmp(old->rec.id, id) == 0) {
-            pl_imp_warn(im, in->line_first,
-                        "%s: duplicate id %s (also at line %d), keeping the last", what, source_id,
-                        old->rec.line_first);
+        if (strcmp(old->key, key) == 0) {
+            if (old->rec.line_first > 0)
+                pl_imp_warn(im, in->line_first,
+                            "%s: duplicate id %s (also at line %d), keeping the last", what,
+                            source_id, old->rec.line_first);
+            else
+                pl_imp_warn(im, in->line_first, "%s: duplicate id %s, keeping the last", what,
+                            source_id);
             old->live = 0;
             im->slots[j] = im->n + 1;
             im->n++;

@@ -6,7 +6,7 @@
  * collects every record into a pl_imp first (strings copied into one
  * arena), and only when the whole file has been validated does
  * pl_imp_emit hand them to the sink.  So a malformed or truncated file
- * imports nothing.  Records with the same id inside one file are collapsed
+ * imports nothing.  Records with the same source id inside one file are collapsed
  * (the last wins, with a warning): Indico and frab ids and iCalendar UIDs
  * are meant to be unique, and a duplicate is a re-export artefact.
  */
