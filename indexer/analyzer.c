@@ -50,7 +50,9 @@ enum cls {
                   inside a letter run */
 };
 
-enum piece_kind { K_ALPHA = 1, K_DIGIT = 2 };
+/* Letters only (stemmed, may be a stopword), digits only (a number, NUM,
+ * never stemmed), or both (x86, rc1: kept as written). */
+enum piece_kind { K_ALPHA = 1, K_DIGIT = 2, K_MIXED = 3 };
 
 typedef struct piece {
     uint32_t start, end; /* input bytes */
@@ -377,37 +379,71 @@ void pl_analyzer_free(pl_analyzer *a)
 
 /* ---- tokenisation ---------------------------------------------------------- */
 
-/* Scans one piece starting at s[i] (a word start of class c0).  Fills *pc
- * and returns the index after it; *apos_s is set when the piece ended in a
- * possessive 's, which is consumed and ends the group. */
-static size_t scan_piece(const uint8_t *s, size_t i, size_t n, int c0, piece *pc, int *hi,
-                         int *inner, int *apos_s)
+/* Is s[i..) a version number (digits and inner dots) that ends the word? */
+static int is_bare_number(const uint8_t *s, size_t i, size_t n)
 {
-    int kind = c0;
+    size_t k = i;
+    while (k < n && ((s[k] >= '0' && s[k] <= '9') ||
+                     (s[k] == '.' && k > i && k + 1 < n && s[k + 1] >= '0' && s[k + 1] <= '9')))
+        k++;
+    if (k == i)
+        return 0;
+    int32_t cp;
+    size_t len;
+    return k >= n || !is_word(cls_at(s, k, n, &cp, &len));
+}
+
+/* Scans one piece starting at the word character s[i].  Fills *pc and
+ * returns the index after it; *apos_s is set when the piece ended in a
+ * possessive 's, which is consumed and ends the group.  Letters and digits
+ * mix freely inside a piece (x86, ext4, i915, rc1): the query side matches
+ * a compound by its WHOLE, so "x86" must be a part of x86_64, not x + 86.
+ * One exception: "v" before a bare version (v6.9) is a piece of its own,
+ * so that 6.9 finds v6.9. */
+static size_t scan_piece(const uint8_t *s, size_t i, size_t n, piece *pc, int *hi, int *inner,
+                         int *apos_s)
+{
     size_t j = i;
+    int alpha = 0, digit = 0, prev_digit = 0;
     *hi = 0;
     *inner = 0;
     *apos_s = 0;
     pc->start = (uint32_t)i;
-    pc->kind = kind == C_DIGIT ? K_DIGIT : K_ALPHA;
+    if ((s[i] == 'v' || s[i] == 'V') && is_bare_number(s, i + 1, n)) {
+        pc->end = (uint32_t)(i + 1);
+        pc->kind = K_ALPHA;
+        return i + 1;
+    }
     while (j < n) {
         uint8_t b = s[j];
-        /* ASCII fast path: letters after letters, digits after digits. */
-        if (b < 0x80 && ascii_cls[b] == kind) {
-            j++;
-            continue;
+        if (b < 0x80) { /* ASCII fast path */
+            int c = ascii_cls[b];
+            if (c == C_ALPHA) {
+                alpha = 1;
+                prev_digit = 0;
+                j++;
+                continue;
+            }
+            if (c == C_DIGIT) {
+                digit = prev_digit = 1;
+                j++;
+                continue;
+            }
+            if (b == '.' && prev_digit && j + 1 < n && s[j + 1] >= '0' && s[j + 1] <= '9') {
+                j++; /* 6.9, 5.15.0: the dot belongs to the number */
+                continue;
+            }
         }
         int32_t cp;
         size_t len;
         int c = cls_at(s, j, n, &cp, &len);
-        if (c == kind || c == C_MARK) {
-            *hi = 1;
+        if (c == C_ALPHA || c == C_DIGIT || c == C_MARK) {
+            *hi |= b >= 0x80;
+            if (c == C_ALPHA)
+                alpha = 1, prev_digit = 0;
+            else if (c == C_DIGIT)
+                digit = prev_digit = 1;
             j += len;
-            continue;
-        }
-        if (kind == C_DIGIT && cp == '.' && j + 1 < n && ascii_cls[s[j + 1] & 0x7f] == C_DIGIT &&
-            s[j + 1] < 0x80) {
-            j++; /* 6.9, 5.15.0: the dot belongs to the number */
             continue;
         }
         if (c == C_INNER && j + len < n) {
@@ -422,10 +458,11 @@ static size_t scan_piece(const uint8_t *s, size_t i, size_t n, int c0, piece *pc
                 if (k >= n || !is_word(cls_at(s, k, n, &cp3, &len3))) {
                     *apos_s = 1; /* kernel's -> kernel */
                     pc->end = (uint32_t)j;
+                    pc->kind = alpha ? (digit ? K_MIXED : K_ALPHA) : K_DIGIT;
                     return k;
                 }
             }
-            if (kind == C_ALPHA && c2 == C_ALPHA) {
+            if (alpha && !prev_digit && c2 == C_ALPHA) {
                 *inner = 1; /* don't -> dont */
                 *hi |= cp >= 0x80;
                 j += len;
@@ -435,6 +472,7 @@ static size_t scan_piece(const uint8_t *s, size_t i, size_t n, int c0, piece *pc
         break;
     }
     pc->end = (uint32_t)j;
+    pc->kind = alpha ? (digit ? K_MIXED : K_ALPHA) : K_DIGIT;
     return j;
 }
 
@@ -456,6 +494,8 @@ static int emit_group(pl_analyzer *a, const char *text, size_t k, uint32_t pos, 
         size_t fl = pcs[0].len;
         if (pcs[0].kind == K_DIGIT)
             return emit(cb, ctx, f, fl, f, fl, pos, pcs[0].start, pcs[0].end, PL_TOK_NUM);
+        if (pcs[0].kind == K_MIXED)
+            return emit(cb, ctx, f, fl, f, fl, pos, pcs[0].start, pcs[0].end, 0);
         unsigned flags = pl_is_stopword(f, fl) ? PL_TOK_STOP : 0;
         size_t tl = stem_cached(a, f, fl, a->term);
         return emit(cb, ctx, a->term, tl, f, fl, pos, pcs[0].start, pcs[0].end, flags);
@@ -479,6 +519,9 @@ static int emit_group(pl_analyzer *a, const char *text, size_t k, uint32_t pos, 
         if (pcs[i].kind == K_DIGIT) {
             rc = emit(cb, ctx, f, fl, f, fl, pos + (uint32_t)i, pcs[i].start, pcs[i].end,
                       PL_TOK_PART | PL_TOK_NUM);
+        } else if (pcs[i].kind == K_MIXED) {
+            rc = emit(cb, ctx, f, fl, f, fl, pos + (uint32_t)i, pcs[i].start, pcs[i].end,
+                      PL_TOK_PART);
         } else {
             size_t tl = stem_cached(a, f, fl, a->term);
             rc = emit(cb, ctx, a->term, tl, f, fl, pos + (uint32_t)i, pcs[i].start, pcs[i].end,
@@ -524,7 +567,7 @@ int pl_analyze(pl_analyzer *a, const char *text, size_t n, uint32_t pos0, pl_tok
         for (;;) {
             piece *pc = &a->pieces[k];
             int hi, inner, apos_s;
-            size_t j = scan_piece(s, i, n, c, pc, &hi, &inner, &apos_s);
+            size_t j = scan_piece(s, i, n, pc, &hi, &inner, &apos_s);
             size_t fl = fold_piece(a, text + pc->start, pc->end - pc->start, hi, inner, a->fold[k]);
             pc->len = (uint8_t)fl;
             if (fl > 0)
@@ -534,7 +577,7 @@ int pl_analyze(pl_analyzer *a, const char *text, size_t n, uint32_t pos0, pl_tok
                 break;
             c = cls_at(s, i, n, &cp, &len);
             if (c == C_ALPHA || c == C_DIGIT)
-                continue; /* letter/digit boundary: x86, ext4, v6.9 */
+                continue; /* only after the "v" of v6.9 */
             if (c != C_JOIN)
                 break;
             size_t j2 = i + len;

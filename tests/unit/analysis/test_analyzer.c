@@ -139,12 +139,24 @@ static void technical_strings(void **state)
     assert_int_equal(ts->n, 1);
     expect(ts, 0, "riscv", "riscv", 0, 0, 0, 5);
 
+    /* Letter/digit mixes stay one piece, so "x86" (a plain word) is a part
+     * of x86_64; mixed pieces are not stemmed and not NUM. */
     ts = runs(a, "x86_64");
-    assert_int_equal(ts->n, 4);
+    assert_int_equal(ts->n, 3);
     expect(ts, 0, "x8664", "x86_64", 0, PL_TOK_WHOLE, 0, 6);
-    expect(ts, 1, "x", "x", 0, PL_TOK_PART, 0, 1);
-    expect(ts, 2, "86", "86", 1, PL_TOK_PART | PL_TOK_NUM, 1, 3);
-    expect(ts, 3, "64", "64", 2, PL_TOK_PART | PL_TOK_NUM, 4, 6);
+    expect(ts, 1, "x86", "x86", 0, PL_TOK_PART, 0, 3);
+    expect(ts, 2, "64", "64", 1, PL_TOK_PART | PL_TOK_NUM, 4, 6);
+    ts = runs(a, "x86 cgroups2");
+    assert_int_equal(ts->n, 2);
+    expect(ts, 0, "x86", "x86", 0, 0, 0, 3);
+    expect(ts, 1, "cgroups2", "cgroups2", 1, 0, 4, 12);
+    /* ...except "v" before a bare version: 6.9 finds v6.9. */
+    ts = runs(a, "v6.9 v4l2");
+    assert_int_equal(ts->n, 4);
+    expect(ts, 0, "v6.9", "v6.9", 0, PL_TOK_WHOLE, 0, 4);
+    expect(ts, 1, "v", "v", 0, PL_TOK_PART, 0, 1);
+    expect(ts, 2, "6.9", "6.9", 1, PL_TOK_PART | PL_TOK_NUM, 1, 4);
+    expect(ts, 3, "v4l2", "v4l2", 2, 0, 5, 9);
 
     ts = runs(a, "io_uring");
     assert_non_null(find(ts, "iouring", PL_TOK_WHOLE));
