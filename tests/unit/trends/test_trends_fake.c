@@ -1,0 +1,440 @@
+/* Unit tests of query/trends.c over a tiny fake index: the store and query
+ * functions trends.c calls are defined here, so the counting, filtering,
+ * year handling and term shifts are checked on numbers worked out by hand
+ * without an LMDB index.
+ *
+ * The fake archive (all words in the body; the topic query is one word):
+ *   1  2019 mc   track 1  "bpf bpf sched"
+ *   2  2019 talk          "sched mm"
+ *   3  2019 talk DELETED  "bpf bpf bpf"
+ *   4  2021 mc   track 1  "mm mm"
+ *   5  2021 talk          "bpf rust"
+ *   6  2021 talk          "rust rust rust sched"
+ *   7  2022 cfp           "rust"
+ * Years: 2019, 2021, 2022 (2020 has no document, so it is no point).
+ * Tokens per year: 2019 3+2 = 5, 2021 2+2+4 = 8, 2022 1. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../../query/trends.h"
+
+#define NDOCS 7
+static const char *doc_text[NDOCS + 1] = {
+    NULL,       "bpf bpf sched",        "sched mm", "bpf bpf bpf", "mm mm",
+    "bpf rust", "rust rust rust sched", "rust"};
+static pl_docmeta metas[NDOCS + 1];
+static const char *vocab[] = {"bpf", "mm", "rust", "sched"};
+
+static uint32_t count_word(uint32_t d, const char *w)
+{
+    uint32_t n = 0;
+    const char *s = doc_text[d];
+    size_t wl = strlen(w);
+    while (*s) {
+        size_t l = strcspn(s, " ");
+        if (l == wl && !strncmp(s, w, l))
+            n++;
+        s += l;
+        if (*s)
+            s++;
+    }
+    return n;
+}
+
+static void setup_metas(void)
+{
+    static const uint16_t years[] = {0, 2019, 2019, 2019, 2021, 2021, 2021, 2022};
+    static const uint8_t kinds[] = {0,          PL_KIND_MC,   PL_KIND_TALK, PL_KIND_TALK,
+                                    PL_KIND_MC, PL_KIND_TALK, PL_KIND_TALK, PL_KIND_CFP};
+    memset(metas, 0, sizeof metas);
+    for (uint32_t d = 1; d <= NDOCS; d++) {
+        metas[d].year = years[d];
+        metas[d].kind = kinds[d];
+        uint32_t words = 1;
+        for (const char *s = doc_text[d]; *s; s++)
+            words += *s == ' ';
+        metas[d].len[PL_FIELD_BODY] = words;
+    }
+    metas[1].track = metas[4].track = 1;
+    metas[3].flags = PL_DOC_DELETED;
+}
+
+/* ---- fake store ---------------------------------------------------------------------- */
+struct pl_snap {
+    int unused;
+};
+static pl_snap the_snap;
+
+uint32_t pl_snap_max_docid(const pl_snap *snap)
+{
+    (void)snap;
+    return NDOCS;
+}
+const pl_docmeta *pl_snap_docmeta(const pl_snap *snap, uint32_t docid)
+{
+    (void)snap;
+    return docid >= 1 && docid <= NDOCS ? &metas[docid] : NULL;
+}
+size_t pl_snap_track_count(const pl_snap *snap)
+{
+    (void)snap;
+    return 1;
+}
+const char *pl_snap_track_name(const pl_snap *snap, uint16_t track)
+{
+    (void)snap;
+    return track == 1 ? "Tracing" : "";
+}
+const char *pl_snap_meta(const pl_snap *snap, const char *key)
+{
+    (void)snap;
+    return strcmp(key, "analyzer_version") == 0 ? "1" : NULL;
+}
+int pl_snap_terms_prefix(pl_snap *snap, const char *prefix, size_t n, pl_term_cb cb, void *ctx,
+                         pl_error *err)
+{
+    (void)snap, (void)prefix, (void)n, (void)err;
+    for (size_t i = 0; i < 4; i++) {
+        pl_terminfo ti = {0};
+        for (uint32_t d = 1; d <= NDOCS; d++)
+            ti.df += count_word(d, vocab[i]) > 0;
+        int rc = cb(ctx, vocab[i], strlen(vocab[i]), &ti);
+        if (rc)
+            return rc < 0 ? rc : 0;
+    }
+    return PL_OK;
+}
+int pl_snap_term_display(pl_snap *snap, const char *term, size_t n, char *out, size_t cap,
+                         pl_error *err)
+{
+    (void)snap, (void)err;
+    snprintf(out, cap, "%.*s!", (int)n, term);
+    return PL_OK;
+}
+struct pl_postings {
+    char term[16];
+    uint32_t cur;
+};
+int pl_postings_open(pl_snap *snap, const char *term, size_t n, unsigned flags, pl_postings **out,
+                     pl_error *err)
+{
+    (void)snap, (void)flags, (void)err;
+    *out = pl_calloc(1, sizeof **out);
+    snprintf((*out)->term, sizeof(*out)->term, "%.*s", (int)n, term);
+    return PL_OK;
+}
+void pl_postings_free(pl_postings *it)
+{
+    pl_free(it);
+}
+int pl_postings_next(pl_postings *it)
+{
+    while (++it->cur <= NDOCS)
+        if (count_word(it->cur, it->term))
+            return 1; /* deleted documents included, as the real store does */
+    return 0;
+}
+uint32_t pl_postings_docid(const pl_postings *it)
+{
+    return it->cur;
+}
+void pl_postings_tf(const pl_postings *it, uint32_t tf[PL_NFIELDS])
+{
+    memset(tf, 0, sizeof(uint32_t) * PL_NFIELDS);
+    tf[PL_FIELD_BODY] = count_word(it->cur, it->term);
+}
+
+/* ---- fake query --------------------------------------------------------------------- */
+struct pl_query {
+    char word[32];
+};
+int pl_query_parse(pl_qctx *q, const char *text, size_t n, pl_query **out, pl_error *err)
+{
+    (void)q;
+    *out = NULL;
+    if (n == 0 || n >= 32 || strchr(text, '"'))
+        return pl_error_set(err, PL_EPARSE, "unbalanced quote at column 1");
+    *out = pl_calloc(1, sizeof **out);
+    memcpy((*out)->word, text, n);
+    return PL_OK;
+}
+void pl_query_free(pl_query *query)
+{
+    pl_free(query);
+}
+char *pl_query_describe(const pl_query *query)
+{
+    return pl_strdup(query->word);
+}
+int pl_query_foreach_match(pl_qctx *q, pl_snap *snap, const pl_query *query, pl_match_cb cb,
+                           void *ctx, pl_error *err)
+{
+    (void)q, (void)snap, (void)err;
+    for (uint32_t d = 1; d <= NDOCS; d++) {
+        uint32_t m = count_word(d, query->word);
+        if (m && !(metas[d].flags & PL_DOC_DELETED) && cb(ctx, d, m))
+            break;
+    }
+    return PL_OK;
+}
+static int n_searches;
+int pl_search(pl_qctx *q, pl_snap *snap, const pl_search_opts *opts, pl_results **out,
+              pl_error *err)
+{
+    (void)q, (void)snap, (void)err;
+    n_searches++;
+    pl_results *r = pl_calloc(1, sizeof *r);
+    char word[32];
+    snprintf(word, sizeof word, "%.*s", (int)opts->q_len, opts->q);
+    for (uint32_t d = 1; d <= NDOCS && !r->n_hits; d++) {
+        if (metas[d].year != opts->year_from || (metas[d].flags & PL_DOC_DELETED) ||
+            !count_word(d, word))
+            continue;
+        r->hits = pl_calloc(1, sizeof *r->hits);
+        r->n_hits = 1;
+        r->hits[0].docid = d;
+        r->hits[0].score = 1.5;
+        r->hits[0].snippet_text = pl_strdup(doc_text[d]);
+    }
+    *out = r;
+    return PL_OK;
+}
+void pl_results_free(pl_results *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_hits; i++)
+        pl_free(r->hits[i].snippet_text);
+    pl_free(r->hits);
+    pl_free(r);
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+static int setup(void **state)
+{
+    (void)state;
+    setup_metas();
+    n_searches = 0;
+    return 0;
+}
+
+static void series_counts_years_and_zeroes(void **state)
+{
+    (void)state;
+    const char *topics[] = {"bpf", "rust"};
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    pl_trends *t = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 2, &o, &t, &err), PL_OK);
+    assert_int_equal(t->n_years, 3);
+    assert_int_equal(t->totals[0].year, 2019);
+    assert_int_equal(t->totals[1].year, 2021);
+    assert_int_equal(t->totals[2].year, 2022);
+    /* deleted doc 3 is not in 2019's total */
+    assert_int_equal(t->totals[0].docs, 2);
+    assert_int_equal(t->totals[1].docs, 3);
+    assert_int_equal(t->totals[2].docs, 1);
+    assert_true(t->totals[0].tokens == 5 && t->totals[1].tokens == 8 && t->totals[2].tokens == 1);
+    assert_string_equal(t->analyzer_version, "1");
+    const pl_trend_series *b = &t->series[0];
+    assert_int_equal(b->n_points, 3);
+    /* bpf: 2019 doc 1 (2 mentions), 2021 doc 5 (1), 2022 none */
+    assert_int_equal(b->points[0].docs, 1);
+    assert_true(b->points[0].mentions == 2);
+    assert_true(fabs(b->points[0].share - 0.5) < 1e-15);
+    assert_true(fabs(b->points[0].per_1k - 400.0) < 1e-9); /* 2 / 5 tokens */
+    assert_int_equal(b->points[1].docs, 1);
+    assert_int_equal(b->points[2].docs, 0);
+    assert_int_equal(b->points[2].docs_total, 1);
+    assert_true(b->points[2].share_lo == 0);
+    assert_true(b->points[2].low_count);
+    /* per_1k interval of 2 mentions in 5 tokens: Garwood [0.2422, 7.2247] */
+    assert_true(fabs(b->points[0].per_1k_lo - 1000 * 0.24220 / 5) < 0.01);
+    assert_true(fabs(b->points[0].per_1k_hi - 1000 * 7.22471 / 5) < 0.01);
+    /* top documents: one search per non-empty point, mentions joined in */
+    assert_int_equal(b->points[0].n_top, 1);
+    assert_int_equal(b->points[0].top[0].docid, 1);
+    assert_int_equal(b->points[0].top[0].mentions, 2);
+    assert_string_equal(b->points[0].top[0].snippet, "bpf bpf sched");
+    assert_int_equal(b->points[2].n_top, 0);
+    /* rust: 0, 2 (docs 5, 6; 1 + 3 mentions), 1 */
+    const pl_trend_series *r = &t->series[1];
+    assert_int_equal(r->points[0].docs, 0);
+    assert_int_equal(r->points[1].docs, 2);
+    assert_true(r->points[1].mentions == 4);
+    assert_int_equal(r->points[2].docs, 1);
+    assert_int_equal(n_searches, 4); /* bpf 2019, 2021; rust 2021, 2022 */
+    pl_trends_free(t);
+}
+
+static void filters_keep_years(void **state)
+{
+    (void)state;
+    const char *topics[] = {"bpf"};
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.top_k = 0;
+    o.kind = PL_KIND_TALK;
+    pl_trends *t = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_OK);
+    /* talks: 2019 doc 2 only (3 deleted), 2021 docs 5, 6, 2022 none; the
+     * year stays with a total of 0 and the [0, 1] interval */
+    assert_int_equal(t->n_years, 3);
+    assert_int_equal(t->series[0].points[0].docs, 0);
+    assert_int_equal(t->series[0].points[0].docs_total, 1);
+    assert_int_equal(t->series[0].points[1].docs, 1);
+    assert_int_equal(t->series[0].points[1].docs_total, 2);
+    assert_int_equal(t->series[0].points[2].docs_total, 0);
+    assert_true(t->series[0].points[2].share_hi == 1);
+    assert_true(isinf(t->series[0].points[2].per_1k_hi));
+    assert_int_equal(n_searches, 0);
+    pl_trends_free(t);
+
+    pl_trend_opts_init(&o);
+    o.top_k = 0;
+    o.track = "Tracing";
+    o.year_from = 2020;
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_OK);
+    assert_int_equal(t->n_years, 2); /* 2021, 2022 */
+    assert_string_equal(t->track, "Tracing");
+    assert_int_equal(t->series[0].points[0].docs_total, 1); /* doc 4 */
+    assert_int_equal(t->series[0].points[0].docs, 0);
+    pl_trends_free(t);
+
+    o.track = "No such track";
+    o.year_from = 0;
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_OK);
+    assert_int_equal(t->totals[0].docs + t->totals[1].docs + t->totals[2].docs, 0);
+    pl_trends_free(t);
+}
+
+static void bad_input_is_an_error(void **state)
+{
+    (void)state;
+    pl_trends *t = NULL;
+    pl_error err = {0};
+    const char *bad[] = {"bpf", "\"oops"};
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, bad, 2, NULL, &t, &err), PL_EPARSE);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "\"oops"));
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, bad, 0, NULL, &t, &err), PL_EUSAGE);
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.year_from = 2022;
+    o.year_to = 2019;
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, bad, 1, &o, &t, &err), PL_EUSAGE);
+}
+
+static void compare_two_years(void **state)
+{
+    (void)state;
+    pl_trend_compare *c = NULL;
+    pl_error err = {0};
+    /* rust: 2019 0 of 2, 2021 2 of 3: diff = 2/3 */
+    assert_int_equal(pl_trends_compare(NULL, &the_snap, "rust", 2019, 2021, NULL, &c, &err), PL_OK);
+    assert_int_equal(c->docs_a, 0);
+    assert_int_equal(c->total_a, 2);
+    assert_int_equal(c->docs_b, 2);
+    assert_int_equal(c->total_b, 3);
+    assert_true(fabs(c->diff - 2.0 / 3) < 1e-12);
+    assert_true(c->diff_lo < c->diff && c->diff < c->diff_hi);
+    assert_int_equal(n_searches, 0);
+    pl_trend_compare_free(c);
+    assert_int_equal(pl_trends_compare(NULL, &the_snap, "rust", 2019, 2020, NULL, &c, &err),
+                     PL_ENOTFOUND);
+    assert_null(c);
+}
+
+/* Rising 2019 -> 2021, alpha0 10, min_docs 1.  Counts (live docs only):
+ *          bpf mm rust sched   n
+ *   2021    1   2   4    1     8   (group 1)
+ *   2019    2   1   0    2     5   (group 2)
+ *   all     3   3   5    3    14   (background: docs 1,2,4,5,6,7)
+ * rust: a_w = 10*5/14 = 3.5714; delta = ln(7.5714/10.4286) - ln(3.5714/11.4286)
+ *     = -0.32015 + 1.16315 = 0.842983; z = 0.842983/sqrt(1/7.5714 + 1/3.5714)
+ *     = 1.313199.
+ * mm: delta 0.120383, z 0.160932 (rising a little).
+ * bpf and sched: same counts, z -0.788611: falling, tie broken by name. */
+static void rising_and_falling(void **state)
+{
+    (void)state;
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.alpha0 = 10;
+    o.min_docs = 1;
+    pl_term_shift *s = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_trends_rising(NULL, &the_snap, 2019, 2021, &o, &s, &err), PL_OK);
+    assert_int_equal(s->docs_1, 3);
+    assert_int_equal(s->docs_2, 2);
+    assert_true(s->tokens_1 == 8 && s->tokens_2 == 5);
+    assert_int_equal(s->n_up, 2);
+    assert_string_equal(s->up[0].term, "rust");
+    assert_string_equal(s->up[0].display, "rust!");
+    assert_true(s->up[0].count_1 == 4 && s->up[0].count_2 == 0);
+    assert_true(fabs(s->up[0].delta - 0.842983) < 1e-6);
+    assert_true(fabs(s->up[0].z - 1.313199) < 1e-6);
+    assert_string_equal(s->up[1].term, "mm");
+    assert_true(fabs(s->up[1].z - 0.160932) < 1e-6);
+    assert_int_equal(s->n_down, 2);
+    assert_string_equal(s->down[0].term, "sched"); /* lowest z first; equal z: by name, reversed */
+    assert_string_equal(s->down[1].term, "bpf");
+    assert_true(fabs(s->down[0].z + 0.788611) < 1e-6);
+    pl_term_shift_free(s);
+
+    /* min_docs 3: only terms in >= 3 documents of the two years: mm (2,4), bpf (1,5),
+     * rust (5,6), sched (1,2,6) -> only sched is left */
+    o.min_docs = 3;
+    assert_int_equal(pl_trends_rising(NULL, &the_snap, 2019, 2021, &o, &s, &err), PL_OK);
+    assert_int_equal(s->n_up, 0);
+    assert_int_equal(s->n_down, 1);
+    assert_string_equal(s->down[0].term, "sched");
+    pl_term_shift_free(s);
+    assert_int_equal(pl_trends_rising(NULL, &the_snap, 2019, 2020, &o, &s, &err), PL_ENOTFOUND);
+}
+
+static void cooccur_splits_the_year(void **state)
+{
+    (void)state;
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.min_docs = 1;
+    o.alpha0 = 10;
+    pl_term_shift *s = NULL;
+    pl_error err = {0};
+    /* rust in 2021: docs 5, 6 against doc 4 */
+    assert_int_equal(pl_trends_cooccur(NULL, &the_snap, "rust", 2021, &o, &s, &err), PL_OK);
+    assert_int_equal(s->docs_1, 2);
+    assert_int_equal(s->docs_2, 1);
+    assert_true(s->tokens_1 == 6 && s->tokens_2 == 2);
+    assert_string_equal(s->topic, "rust");
+    assert_true(s->n_up >= 1);
+    assert_string_equal(s->up[0].term, "rust");
+    assert_int_equal(s->n_down, 1);
+    assert_string_equal(s->down[0].term, "mm");
+    pl_term_shift_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(series_counts_years_and_zeroes, setup),
+        cmocka_unit_test_setup(filters_keep_years, setup),
+        cmocka_unit_test_setup(bad_input_is_an_error, setup),
+        cmocka_unit_test_setup(compare_two_years, setup),
+        cmocka_unit_test_setup(rising_and_falling, setup),
+        cmocka_unit_test_setup(cooccur_splits_the_year, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
