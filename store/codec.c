@@ -1,2 +1,330 @@
-/* placeholder: replaced by the store implementation */
-#include "store.h"
+/*
+ * codec.c — the on-disk format of a plumbline index generation.
+ *
+ * One LMDB environment per generation (see store.c for the directory
+ * layout) with these named databases.  "varint" is unsigned LEB128; BE32 is
+ * a 4-byte big-endian integer (so LMDB's bytewise key order is numeric).
+ *
+ *   meta      ASCII key -> ASCII value: format_version, analyzer_version,
+ *             built_at (ISO 8601 UTC), corpus_checksum (16 hex), generation
+ *             (decimal u64, changes on every commit), max_docid, doc_count.
+ *   terms     term bytes -> varint df, varint cf, varint max_tf[3],
+ *             varint dn, dn bytes of the most common surface form (dn may
+ *             be 0: display the term itself).
+ *   postings  term '\0' BE32(last docid of chunk) -> chunk:
+ *               varint n (1..128), varint max_tf[3] (block max),
+ *               n times: varint docid (the first absolute, then gaps >= 1),
+ *                        varint h = body_tf << 2 | (title_tf > 0) << 1
+ *                                   | (people_tf > 0),
+ *                        [varint title_tf if flagged], [varint people_tf].
+ *             The last docid must equal the key's.  Terms never contain
+ *             '\0', so keys sort by term then by docid, and seek(target) is
+ *             one MDB_SET_RANGE on term '\0' BE32(target).
+ *   positions same keys as postings -> for each doc of the chunk, for each
+ *             field with tf > 0: tf varints, the first the position within
+ *             the field, then gaps >= 1.  A position in the API is
+ *             field * PL_FIELD_POS_BASE + position within the field.
+ *             Queries without phrases never read this database.
+ *   docs      BE32 docid -> byte 0 (raw; other values reserved for
+ *             compression), canonical record JSON (pl_record_to_json).
+ *   ids       record id -> BE32 docid (may name a deleted docid after
+             --remove: readers check PL_DOC_DELETED).
+ *   docmeta   BE32 docid -> varint year, kind, flags, track, source, len[3],
+ *             start_min, day (see pl_docmeta).
+ *   tracks    BE16 track id (1..) -> track name.
+ *   sources   BE16 source id (1..) -> 16 hex checksum, ' ', path.
+ *   surfaces  folded surface form -> varint df, term bytes.
+ *   years     BE16 year -> varint live docs, varint indexed tokens.
+ *
+ * Deleted documents (re-added or removed sources) keep their docid in the
+ * postings and have PL_DOC_DELETED in docmeta; df and cf count them until
+ * the next full rebuild.
+ */
+#include "codec.h"
+
+#include <string.h>
+
+void pl_be32_put(uint8_t *out, uint32_t v)
+{
+    out[0] = (uint8_t)(v >> 24);
+    out[1] = (uint8_t)(v >> 16);
+    out[2] = (uint8_t)(v >> 8);
+    out[3] = (uint8_t)v;
+}
+
+uint32_t pl_be32_get(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+size_t pl_key_postings(uint8_t *out, const char *term, size_t n, uint32_t docid)
+{
+    memcpy(out, term, n);
+    out[n] = 0;
+    pl_be32_put(out + n + 1, docid);
+    return n + PL_KEY_SUFFIX;
+}
+
+int pl_key_postings_split(const uint8_t *p, size_t n, size_t *term_n, uint32_t *docid)
+{
+    *term_n = 0;
+    *docid = 0;
+    if (n < PL_KEY_SUFFIX || p[n - PL_KEY_SUFFIX] != 0)
+        return PL_ECORRUPT;
+    *term_n = n - PL_KEY_SUFFIX;
+    *docid = pl_be32_get(p + n - 4);
+    return PL_OK;
+}
+
+static int get32(const uint8_t **p, const uint8_t *end, uint32_t *v, const char *what,
+                 pl_error *err)
+{
+    uint64_t x;
+    if (pl_varint_get(p, end, &x) != PL_OK || x > UINT32_MAX)
+        return pl_error_set(err, PL_ECORRUPT, "%s: bad or truncated varint", what);
+    *v = (uint32_t)x;
+    return PL_OK;
+}
+
+int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS], size_t n)
+{
+    uint32_t mx[PL_NFIELDS] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (int f = 0; f < PL_NFIELDS; f++)
+            if (tf[i][f] > mx[f])
+                mx[f] = tf[i][f];
+    /* Worst case 6 varints of 5 bytes per doc plus the header. */
+    if (pl_buf_reserve(out, 24 + n * 30) != PL_OK)
+        return PL_ENOMEM;
+    uint8_t *w = (uint8_t *)out->p + out->n, *w0 = w;
+    w += pl_varint_put(w, n);
+    for (int f = 0; f < PL_NFIELDS; f++)
+        w += pl_varint_put(w, mx[f]);
+    for (size_t i = 0; i < n; i++) {
+        w += pl_varint_put(w, i ? docid[i] - docid[i - 1] : docid[i]);
+        uint64_t h = (uint64_t)tf[i][PL_FIELD_BODY] << 2 | (tf[i][PL_FIELD_TITLE] > 0) << 1 |
+                     (tf[i][PL_FIELD_PEOPLE] > 0);
+        w += pl_varint_put(w, h);
+        if (tf[i][PL_FIELD_TITLE])
+            w += pl_varint_put(w, tf[i][PL_FIELD_TITLE]);
+        if (tf[i][PL_FIELD_PEOPLE])
+            w += pl_varint_put(w, tf[i][PL_FIELD_PEOPLE]);
+    }
+    out->n += (size_t)(w - w0);
+    out->p[out->n] = 0;
+    return PL_OK;
+}
+
+int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chunk *c, pl_error *err)
+{
+    c->n = 0;
+    uint32_t n;
+    if (get32(&p, end, &n, "postings chunk", err))
+        return PL_ECORRUPT;
+    if (n == 0 || n > PL_CHUNK_DOCS)
+        return pl_error_set(err, PL_ECORRUPT, "postings chunk: %u documents", n);
+    for (int f = 0; f < PL_NFIELDS; f++)
+        if (get32(&p, end, &c->max_tf[f], "postings chunk", err))
+            return PL_ECORRUPT;
+    uint64_t d = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t gap, h;
+        if (pl_varint_get(&p, end, &gap) || pl_varint_get(&p, end, &h))
+            return pl_error_set(err, PL_ECORRUPT, "postings chunk: truncated at doc %u", i);
+        if ((i && gap == 0) || (!i && gap == 0) || d + gap > UINT32_MAX)
+            return pl_error_set(err, PL_ECORRUPT, "postings chunk: docids do not ascend");
+        d += gap;
+        if (h >> 2 > UINT32_MAX)
+            return pl_error_set(err, PL_ECORRUPT, "postings chunk: bad tf");
+        uint32_t *tf = c->tf[i];
+        tf[PL_FIELD_BODY] = (uint32_t)(h >> 2);
+        tf[PL_FIELD_TITLE] = tf[PL_FIELD_PEOPLE] = 0;
+        if ((h & 2) &&
+            (get32(&p, end, &tf[PL_FIELD_TITLE], "postings chunk", err) || tf[PL_FIELD_TITLE] == 0))
+            return pl_error_set(err, PL_ECORRUPT, "postings chunk: bad title tf");
+        if ((h & 1) && (get32(&p, end, &tf[PL_FIELD_PEOPLE], "postings chunk", err) ||
+                        tf[PL_FIELD_PEOPLE] == 0))
+            return pl_error_set(err, PL_ECORRUPT, "postings chunk: bad people tf");
+        if (!tf[0] && !tf[1] && !tf[2])
+            return pl_error_set(err, PL_ECORRUPT, "postings chunk: doc %u has no occurrence",
+                                (unsigned)d);
+        for (int f = 0; f < PL_NFIELDS; f++)
+            if (tf[f] > c->max_tf[f])
+                return pl_error_set(err, PL_ECORRUPT, "postings chunk: tf above block max");
+        c->docid[i] = (uint32_t)d;
+    }
+    if (p != end)
+        return pl_error_set(err, PL_ECORRUPT, "postings chunk: %zu trailing bytes",
+                            (size_t)(end - p));
+    if (d != last)
+        return pl_error_set(err, PL_ECORRUPT, "postings chunk: ends at %u, key says %u",
+                            (unsigned)d, last);
+    c->n = n;
+    return PL_OK;
+}
+
+int pl_pos_encode(pl_buf *out, const uint32_t tf[PL_NFIELDS], const uint32_t *pos, size_t n)
+{
+    if (pl_buf_reserve(out, n * 5) != PL_OK)
+        return PL_ENOMEM;
+    uint8_t *w = (uint8_t *)out->p + out->n, *w0 = w;
+    size_t i = 0;
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        uint32_t base = (uint32_t)f * PL_FIELD_POS_BASE, prev = 0;
+        for (uint32_t k = 0; k < tf[f]; k++, i++) {
+            if (i >= n || PL_POS_FIELD(pos[i]) != (uint32_t)f || (k && pos[i] <= prev))
+                return PL_EUSAGE;
+            w += pl_varint_put(w, k ? pos[i] - prev : pos[i] - base);
+            prev = pos[i];
+        }
+    }
+    if (i != n)
+        return PL_EUSAGE;
+    out->n += (size_t)(w - w0);
+    out->p[out->n] = 0;
+    return PL_OK;
+}
+
+int pl_pos_decode(const uint8_t **p, const uint8_t *end, const uint32_t tf[PL_NFIELDS],
+                  uint32_t *out, pl_error *err)
+{
+    size_t i = 0;
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        uint64_t cur = 0;
+        for (uint32_t k = 0; k < tf[f]; k++) {
+            uint64_t v;
+            if (pl_varint_get(p, end, &v))
+                return pl_error_set(err, PL_ECORRUPT, "positions: truncated");
+            if (k && v == 0)
+                return pl_error_set(err, PL_ECORRUPT, "positions: do not ascend");
+            cur = k ? cur + v : v;
+            if (cur >= PL_FIELD_POS_BASE)
+                return pl_error_set(err, PL_ECORRUPT, "positions: beyond the field");
+            out[i++] = (uint32_t)f * PL_FIELD_POS_BASE + (uint32_t)cur;
+        }
+    }
+    return PL_OK;
+}
+
+int pl_pos_skip(const uint8_t **p, const uint8_t *end, const uint32_t tf[PL_NFIELDS], pl_error *err)
+{
+    uint64_t total = (uint64_t)tf[0] + tf[1] + tf[2];
+    const uint8_t *q = *p;
+    /* Each varint ends on a byte below 0x80: count those. */
+    while (total && q < end) {
+        if (!(*q++ & 0x80))
+            total--;
+    }
+    if (total)
+        return pl_error_set(err, PL_ECORRUPT, "positions: truncated");
+    *p = q;
+    return PL_OK;
+}
+
+int pl_terminfo_encode(pl_buf *out, const pl_terminfo *ti, const char *display, size_t dn)
+{
+    pl_buf_put_varint(out, ti->df);
+    pl_buf_put_varint(out, ti->cf);
+    for (int f = 0; f < PL_NFIELDS; f++)
+        pl_buf_put_varint(out, ti->max_tf[f]);
+    pl_buf_put_varint(out, dn);
+    pl_buf_put(out, display, dn);
+    return out->oom ? PL_ENOMEM : PL_OK;
+}
+
+int pl_terminfo_decode(const uint8_t *p, const uint8_t *end, pl_terminfo *ti, const char **display,
+                       size_t *dn, pl_error *err)
+{
+    memset(ti, 0, sizeof *ti);
+    uint32_t n;
+    if (get32(&p, end, &ti->df, "term", err) || pl_varint_get(&p, end, &ti->cf))
+        return pl_error_set(err, PL_ECORRUPT, "term: truncated");
+    for (int f = 0; f < PL_NFIELDS; f++)
+        if (get32(&p, end, &ti->max_tf[f], "term", err))
+            return PL_ECORRUPT;
+    if (get32(&p, end, &n, "term", err))
+        return PL_ECORRUPT;
+    if ((size_t)(end - p) != n)
+        return pl_error_set(err, PL_ECORRUPT, "term: display form length %u does not fit", n);
+    if (display)
+        *display = (const char *)p;
+    if (dn)
+        *dn = n;
+    return PL_OK;
+}
+
+int pl_docmeta_encode(pl_buf *out, const pl_docmeta *m)
+{
+    pl_buf_put_varint(out, m->year);
+    pl_buf_put_varint(out, m->kind);
+    pl_buf_put_varint(out, m->flags);
+    pl_buf_put_varint(out, m->track);
+    pl_buf_put_varint(out, m->source);
+    for (int f = 0; f < PL_NFIELDS; f++)
+        pl_buf_put_varint(out, m->len[f]);
+    pl_buf_put_varint(out, m->start_min);
+    pl_buf_put_varint(out, m->day);
+    return out->oom ? PL_ENOMEM : PL_OK;
+}
+
+int pl_docmeta_decode(const uint8_t *p, const uint8_t *end, pl_docmeta *m, pl_error *err)
+{
+    memset(m, 0, sizeof *m);
+    uint32_t v[5];
+    for (int i = 0; i < 5; i++)
+        if (get32(&p, end, &v[i], "docmeta", err))
+            return PL_ECORRUPT;
+    if (v[0] > UINT16_MAX || v[1] > UINT8_MAX || v[2] > UINT8_MAX || v[3] > UINT16_MAX ||
+        v[4] > UINT16_MAX)
+        return pl_error_set(err, PL_ECORRUPT, "docmeta: value out of range");
+    m->year = (uint16_t)v[0];
+    m->kind = (uint8_t)v[1];
+    m->flags = (uint8_t)v[2];
+    m->track = (uint16_t)v[3];
+    m->source = (uint16_t)v[4];
+    for (int f = 0; f < PL_NFIELDS; f++)
+        if (get32(&p, end, &m->len[f], "docmeta", err))
+            return PL_ECORRUPT;
+    if (get32(&p, end, &m->start_min, "docmeta", err) || get32(&p, end, &m->day, "docmeta", err))
+        return PL_ECORRUPT;
+    if (p != end)
+        return pl_error_set(err, PL_ECORRUPT, "docmeta: trailing bytes");
+    return PL_OK;
+}
+
+int pl_surface_encode(pl_buf *out, uint32_t df, const char *term, size_t n)
+{
+    pl_buf_put_varint(out, df);
+    pl_buf_put(out, term, n);
+    return out->oom ? PL_ENOMEM : PL_OK;
+}
+
+int pl_surface_decode(const uint8_t *p, const uint8_t *end, uint32_t *df, const char **term,
+                      size_t *n, pl_error *err)
+{
+    if (get32(&p, end, df, "surface", err))
+        return PL_ECORRUPT;
+    if (p == end)
+        return pl_error_set(err, PL_ECORRUPT, "surface: no term");
+    *term = (const char *)p;
+    *n = (size_t)(end - p);
+    return PL_OK;
+}
+
+int pl_doc_encode(pl_buf *out, const char *rec, size_t n)
+{
+    pl_buf_putc(out, PL_DOC_RAW);
+    pl_buf_put(out, rec, n);
+    return out->oom ? PL_ENOMEM : PL_OK;
+}
+
+int pl_doc_decode(const uint8_t *p, const uint8_t *end, const char **rec, size_t *n, pl_error *err)
+{
+    *rec = NULL;
+    *n = 0;
+    if (p >= end || *p != PL_DOC_RAW)
+        return pl_error_set(err, PL_ECORRUPT, "stored document: unknown format byte");
+    *rec = (const char *)p + 1;
+    *n = (size_t)(end - p - 1);
+    return PL_OK;
+}

@@ -138,6 +138,11 @@ int pl_snap_doc(pl_snap *snap, uint32_t docid, const char **p, size_t *n, pl_err
 /* Docid of a record id.  PL_ENOTFOUND (no error set) if unknown/deleted. */
 int pl_snap_docid(pl_snap *snap, const char *id, size_t n, uint32_t *docid, pl_error *err);
 
+/* Visits the stored records of live documents in docid order (export).
+ * cb returns PL_OK to go on, > 0 to stop (not an error), < 0 an error. */
+typedef int (*pl_doc_cb)(void *ctx, uint32_t docid, const char *p, size_t n);
+int pl_snap_foreach_doc(pl_snap *snap, pl_doc_cb cb, void *ctx, pl_error *err);
+
 /* Integrity check of the whole snapshot: every structure decodes, postings
  * ascend, dfs match, lengths match positions.  PL_OK or PL_ECORRUPT with
  * what and where. */

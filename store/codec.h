@@ -1,0 +1,75 @@
+/*
+ * codec.h — byte encodings of the index values (see the format at the top of
+ * store/codec.c).  Internal to store/ and the indexer: the query side uses
+ * store.h only.
+ *
+ * Every decoder takes (p, end), never reads past end, and returns
+ * PL_ECORRUPT with what was wrong in err.
+ */
+#ifndef PL_CODEC_H
+#define PL_CODEC_H
+
+#include "store.h"
+
+/* Documents per postings chunk: the unit of seek skipping and of the
+ * block-max bound.  A chunk of 128 docs decodes in about a microsecond. */
+#define PL_CHUNK_DOCS 128
+/* Bytes of the postings key suffix: '\0' + big-endian last docid. */
+#define PL_KEY_SUFFIX 5
+#define PL_KEY_MAX (PL_MAX_TERM_BYTES + PL_KEY_SUFFIX)
+/* Terms longer than this are refused by the writer (the analyzer cuts at
+ * PL_MAX_TERM, far below; LMDB keys must stay under 511 bytes). */
+#define PL_MAX_TERM_BYTES 255
+
+/* Stored-document value: one format byte, then the record bytes. */
+enum { PL_DOC_RAW = 0 };
+
+typedef struct pl_chunk {
+    uint32_t n;
+    uint32_t max_tf[PL_NFIELDS];
+    uint32_t docid[PL_CHUNK_DOCS];
+    uint32_t tf[PL_CHUNK_DOCS][PL_NFIELDS];
+} pl_chunk;
+
+/* Postings keys: term bytes, '\0', big-endian docid.  Returns key length. */
+size_t pl_key_postings(uint8_t *out, const char *term, size_t n, uint32_t docid);
+/* Splits a postings key; PL_ECORRUPT when it has no suffix. */
+int pl_key_postings_split(const uint8_t *p, size_t n, size_t *term_n, uint32_t *docid);
+void pl_be32_put(uint8_t *out, uint32_t v);
+uint32_t pl_be32_get(const uint8_t *p);
+
+/* Chunk of n (1..PL_CHUNK_DOCS) ascending docids with per-field tfs. */
+int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS], size_t n);
+/* last is the docid in the key: the decoded chunk must end on it. */
+int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chunk *c,
+                    pl_error *err);
+
+/* Positions of one document: for each field with tf > 0, tf varints (the
+ * first relative to the field base, then gaps >= 1).  pos are field-tagged
+ * and ascending; their per-field counts must equal tf. */
+int pl_pos_encode(pl_buf *out, const uint32_t tf[PL_NFIELDS], const uint32_t *pos, size_t n);
+/* Decodes one document's positions into out (room for tf total). */
+int pl_pos_decode(const uint8_t **p, const uint8_t *end, const uint32_t tf[PL_NFIELDS],
+                  uint32_t *out, pl_error *err);
+/* Skips one document's positions. */
+int pl_pos_skip(const uint8_t **p, const uint8_t *end, const uint32_t tf[PL_NFIELDS],
+                pl_error *err);
+
+/* Term statistics + the most common surface form (may be empty). */
+int pl_terminfo_encode(pl_buf *out, const pl_terminfo *ti, const char *display, size_t dn);
+int pl_terminfo_decode(const uint8_t *p, const uint8_t *end, pl_terminfo *ti, const char **display,
+                       size_t *dn, pl_error *err);
+
+int pl_docmeta_encode(pl_buf *out, const pl_docmeta *m);
+int pl_docmeta_decode(const uint8_t *p, const uint8_t *end, pl_docmeta *m, pl_error *err);
+
+/* Surface value: df, then the term bytes. */
+int pl_surface_encode(pl_buf *out, uint32_t df, const char *term, size_t n);
+int pl_surface_decode(const uint8_t *p, const uint8_t *end, uint32_t *df, const char **term,
+                      size_t *n, pl_error *err);
+
+/* Stored document value: format byte + record bytes (borrowed from p). */
+int pl_doc_encode(pl_buf *out, const char *rec, size_t n);
+int pl_doc_decode(const uint8_t *p, const uint8_t *end, const char **rec, size_t *n, pl_error *err);
+
+#endif
