@@ -54,7 +54,7 @@ static void plain_free(pl_it *it)
 {
     pl_free(it);
 }
-static const pl_it_vt empty_vt = {empty_next, empty_seek, zero_score, zero_score,
+static const pl_it_vt empty_vt = {empty_next,    empty_seek, zero_score, zero_score,
                                   zero_mentions, no_explain, plain_free};
 
 static int empty_new(pl_it **out)
@@ -427,8 +427,7 @@ static int positions_match(multi_it *m, uint32_t *freq)
         if (t->base.vt != &term_vt)
             return 0;
         if (pl_postings_positions(t->p, &pos[i], &np[i]) != PL_OK)
-            return pl_error_set(m->x->err, PL_ECORRUPT, "positions of '%s' do not decode",
-                                t->term);
+            return pl_error_set(m->x->err, PL_ECORRUPT, "positions of '%s' do not decode", t->term);
         if (np[i] == 0)
             return 0;
     }
@@ -607,7 +606,7 @@ static uint32_t or_mentions(pl_it *it)
     return s;
 }
 
-static const pl_it_vt or_vt = {or_next,     or_seek,       or_score, or_bound,
+static const pl_it_vt or_vt = {or_next,     or_seek,       or_score,  or_bound,
                                or_mentions, multi_explain, multi_free};
 
 /* ---- AND_NOT ----------------------------------------------------------------------- */
@@ -698,7 +697,8 @@ static int filter_ok(filter_it *f, uint32_t d)
     switch (n->filter) {
     case PL_QF_KIND: return dm->kind == n->kind;
     case PL_QF_YEAR:
-        return (!n->year_from || dm->year >= n->year_from) && (!n->year_to || dm->year <= n->year_to);
+        return (!n->year_from || dm->year >= n->year_from) &&
+               (!n->year_to || dm->year <= n->year_to);
     case PL_QF_TRACK: return dm->track && dm->track <= f->n_tracks && f->track_ok[dm->track];
     }
     return 0;
@@ -974,7 +974,9 @@ static int build(pl_exec *x, const pl_qnode *n, unsigned pflags, pl_it **out)
         any_empty |= e;
         all_empty &= e;
     }
-    if ((n->op == PL_Q_AND || positional) ? any_empty : (n->op == PL_Q_AND_NOT ? m->kids[0]->vt == &empty_vt : all_empty)) {
+    if ((n->op == PL_Q_AND || positional)
+            ? any_empty
+            : (n->op == PL_Q_AND_NOT ? m->kids[0]->vt == &empty_vt : all_empty)) {
         multi_free(&m->base);
         return empty_new(out);
     }
@@ -1050,4 +1052,3 @@ unsigned pl_it_or_matched(pl_it *it)
         k += m->kids[i]->docid == it->docid;
     return k;
 }
-

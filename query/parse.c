@@ -241,8 +241,7 @@ static int node_key(const pl_qnode *n, pl_buf *key)
 
 /* If `orig` (a TERM or PHRASE) equals a synonym member, returns
  * (orig SYN other members...), else orig. */
-static pl_qnode *expand_syn(parser *p, pl_qnode *orig, const char *key, size_t key_len,
-                            size_t at)
+static pl_qnode *expand_syn(parser *p, pl_qnode *orig, const char *key, size_t key_len, size_t at)
 {
     size_t g = 0, m = pl_synonyms_group(p->q->syn, key, key_len, &g);
     if (m < 2 || !orig)
@@ -539,9 +538,14 @@ static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_
         const char *name;
         int field; /* pl_field, or -1 kind, -2 year, -3 track */
     } known[] = {
-        {"title", PL_FIELD_TITLE}, {"body", PL_FIELD_BODY}, {"speaker", PL_FIELD_PEOPLE},
-        {"lead", PL_FIELD_PEOPLE}, {"people", PL_FIELD_PEOPLE}, {"kind", -1},
-        {"year", -2},              {"track", -3},
+        {"title", PL_FIELD_TITLE},
+        {"body", PL_FIELD_BODY},
+        {"speaker", PL_FIELD_PEOPLE},
+        {"lead", PL_FIELD_PEOPLE},
+        {"people", PL_FIELD_PEOPLE},
+        {"kind", -1},
+        {"year", -2},
+        {"track", -3},
     };
     int f = -100;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -882,8 +886,7 @@ static pl_qnode *parse_andlist(parser *p, int top)
             }
             p->i += 3;
             skip_space(p);
-            if (p->i >= p->n || p->s[p->i] == ')' || at_keyword(p, "AND") ||
-                at_keyword(p, "OR")) {
+            if (p->i >= p->n || p->s[p->i] == ')' || at_keyword(p, "AND") || at_keyword(p, "OR")) {
                 fail(p, PL_EPARSE, at, "AND without a right operand");
                 return NULL;
             }
@@ -968,8 +971,8 @@ int pl_query_parse(pl_qctx *q, const char *text, size_t n, pl_query **out, pl_er
         return pl_error_set(err, PL_ENOMEM, "query: out of memory");
     }
     query->text_len = n;
-    parser p = {.q = q, .query = query, .s = query->text, .n = n, .err = err,
-                .fields = PL_FIELDS_ALL};
+    parser p = {
+        .q = q, .query = query, .s = query->text, .n = n, .err = err, .fields = PL_FIELDS_ALL};
     pl_qnode *root = parse_andlist(&p, 1);
     if (p.rc == PL_OK && p.i < p.n)
         fail(&p, PL_EPARSE, p.i, "unbalanced parenthesis");
@@ -1012,9 +1015,10 @@ static void describe_fields(pl_buf *b, unsigned fields)
 
 static void describe(pl_buf *b, const pl_qnode *n)
 {
-    static const char *const ops[] = {
-        [PL_Q_AND] = " AND ", [PL_Q_OR] = " OR ", [PL_Q_SYN] = " SYN ",
-        [PL_Q_AND_NOT] = " AND_NOT "};
+    static const char *const ops[] = {[PL_Q_AND] = " AND ",
+                                      [PL_Q_OR] = " OR ",
+                                      [PL_Q_SYN] = " SYN ",
+                                      [PL_Q_AND_NOT] = " AND_NOT "};
     switch (n->op) {
     case PL_Q_TERM:
         describe_fields(b, n->fields);
@@ -1067,9 +1071,7 @@ static void describe(pl_buf *b, const pl_qnode *n)
                 pl_buf_printf(b, "%d", n->year_to);
         }
         break;
-    case PL_Q_ALL:
-        pl_buf_puts(b, "<alldocuments>");
-        break;
+    case PL_Q_ALL: pl_buf_puts(b, "<alldocuments>"); break;
     }
 }
 

@@ -32,8 +32,8 @@ enum pl_qfilter { PL_QF_KIND, PL_QF_YEAR, PL_QF_TRACK };
 
 typedef struct pl_qnode pl_qnode;
 struct pl_qnode {
-    int op;          /* pl_qop */
-    unsigned fields; /* mask of pl_field the words may match in */
+    int op;           /* pl_qop */
+    unsigned fields;  /* mask of pl_field the words may match in */
     const char *term; /* TERM: analysed term; PREFIX: folded prefix */
     size_t term_len;
     uint32_t *offs; /* PHRASE: position of kid i relative to kid 0 */
@@ -105,7 +105,7 @@ typedef struct pl_it_vt {
 
 struct pl_it {
     const pl_it_vt *vt;
-    uint32_t docid; /* 0 before the first next, PL_DOC_END at the end */
+    uint32_t docid;   /* 0 before the first next, PL_DOC_END at the end */
     double max_score; /* upper bound over all documents */
     uint64_t cost;    /* estimated number of documents (df) */
 };

@@ -610,7 +610,11 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
     rc = prox_open(&px, snap, qroot, pw, err);
     if (rc != PL_OK)
         goto fail;
-    run rn = {.x = &x, .root = root, .px = &px, .c = &c, .f = &f,
+    run rn = {.x = &x,
+              .root = root,
+              .px = &px,
+              .c = &c,
+              .f = &f,
               .facets = !(flags & PL_SEARCH_NO_FACETS)};
     rc = run_pass(&rn);
     if (rc < 0)
@@ -672,8 +676,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
             if (rc == PL_OK && (flags & PL_SEARCH_EXPLAIN)) {
                 pl_exec xe;
                 pl_exec_init(&xe, snap, &pl_rank_default, err);
-                rc = explain_hit(&xe, qroot, coord, e, &pxe, (unsigned)qroot->n_kids,
-                                 &h->explain);
+                rc = explain_hit(&xe, qroot, coord, e, &pxe, (unsigned)qroot->n_kids, &h->explain);
             }
             if (rc != PL_OK)
                 break;

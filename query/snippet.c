@@ -74,8 +74,8 @@ static int snip_tok(void *ctx, const pl_token *tok)
         c->toks = n;
         c->cap = cap;
     }
-    c->toks[c->n] = (stok){tok->pos, tok->start, tok->end, (uint32_t)c->terms.n,
-                           (uint32_t)tok->term_len};
+    c->toks[c->n] =
+        (stok){tok->pos, tok->start, tok->end, (uint32_t)c->terms.n, (uint32_t)tok->term_len};
     pl_buf_put(&c->terms, tok->term, tok->term_len);
     if (c->terms.oom)
         return PL_ENOMEM;

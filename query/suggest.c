@@ -86,8 +86,8 @@ int pl_suggest(pl_qctx *q, pl_snap *snap, const char *prefix, size_t n, size_t l
         fl = pl_analyzer_fold(q->an, prefix, n, folded, sizeof folded);
     /* keep a trailing '_' or '-' the folding dropped: `sched_` narrows to
      * the compounds */
-    if (fl && n && (prefix[n - 1] == '_' || prefix[n - 1] == '-') && folded[fl - 1] != prefix[n - 1] &&
-        fl + 1 < sizeof folded) {
+    if (fl && n && (prefix[n - 1] == '_' || prefix[n - 1] == '-') &&
+        folded[fl - 1] != prefix[n - 1] && fl + 1 < sizeof folded) {
         folded[fl++] = prefix[n - 1];
         folded[fl] = '\0';
     }
@@ -447,8 +447,8 @@ int pl_similar(pl_qctx *q, pl_snap *snap, uint32_t docid, uint32_t limit, pl_res
         rc = pl_error_set(err, rc, "similar: out of memory");
         goto done;
     }
-    pl_search_opts o = {.limit = limit, .kind = -1,
-                        .flags = PL_SEARCH_NO_SUGGEST | PL_SEARCH_NO_PROXIMITY};
+    pl_search_opts o = {
+        .limit = limit, .kind = -1, .flags = PL_SEARCH_NO_SUGGEST | PL_SEARCH_NO_PROXIMITY};
     rc = pl_search_query(q, snap, query, &o, docid, out, err);
 done:
     pl_query_free(query);

@@ -13,7 +13,6 @@
  */
 #include "query_internal.h"
 
-
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,26 +1,338 @@
-/* placeholder */
+/*
+ * cmd_search.c — `plumbline search`, `plumbline suggest`, `plumbline
+ * similar`: argument parsing and printing only; the work is pl_search,
+ * pl_suggest and pl_similar (query/query.h).
+ */
 #include "cli.h"
+#include "web.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char search_usage[] =
+    "usage: plumbline search [options] QUERY...\n"
+    "\n"
+    "Searches the index (query syntax: docs/query-syntax.md), e.g.\n"
+    "  plumbline search live migration confidential VM\n"
+    "  plumbline search '\"sched_ext\" year:>=2023 kind:talk'\n"
+    "\n"
+    "options:\n"
+    "  --db DIR              index directory (default $PLUMBLINE_DB, then\n"
+    "                        ~/.local/share/plumbline/index)\n"
+    "  --limit N             hits per page (default 10, max 100)\n"
+    "  --offset N            skip the first N hits\n"
+    "  --sort relevance|date order of hits (default relevance)\n"
+    "  --json                print the API's JSON\n"
+    "  --explain             show the parsed query and why each hit scored\n"
+    "  --and                 juxtaposed words must all match (no relaxation)\n"
+    "  -h, --help            this help\n";
+
+static const char suggest_usage[] =
+    "usage: plumbline suggest [--db DIR] [--limit N] [--json] PREFIX\n"
+    "\n"
+    "Completes a word prefix from the index vocabulary, most frequent first.\n";
+
+static const char similar_usage[] = "usage: plumbline similar [--db DIR] [--limit N] [--json] ID\n"
+                                    "\n"
+                                    "Documents similar to the document with record id ID.\n";
+
+typedef struct ctx {
+    pl_store *store;
+    pl_snap *snap;
+    pl_synonyms *syn;
+    pl_qctx *q;
+} ctx;
+
+static void ctx_close(ctx *c)
+{
+    pl_qctx_free(c->q);
+    pl_synonyms_free(c->syn);
+    pl_snap_end(c->snap);
+    pl_store_close(c->store);
+}
+
+static int ctx_open(ctx *c, const char *db)
+{
+    memset(c, 0, sizeof *c);
+    pl_error err = {0};
+    const char *dir = pl_cli_db_dir(db);
+    if (pl_store_open(&c->store, dir, PL_STORE_READONLY, &err) != PL_OK) {
+        pl_cli_err("cannot open index %s: %s (build it with 'plumbline index')", dir, err.msg);
+        return PL_EXIT_FAIL;
+    }
+    if (pl_snap_begin(c->store, &c->snap, &err) != PL_OK)
+        goto fail;
+    pl_analyzer *an = NULL;
+    if (pl_analyzer_new(&an, &err) != PL_OK)
+        goto fail;
+    int rc = pl_synonyms_load_default(an, &c->syn, &err);
+    pl_analyzer_free(an);
+    if (rc != PL_OK || pl_qctx_new(c->syn, &c->q, &err) != PL_OK)
+        goto fail;
+    return PL_EXIT_OK;
+fail:
+    ctx_close(c);
+    return pl_cli_fail("search", &err);
+}
+
+static int print_json(json_t *j)
+{
+    if (!j) {
+        pl_cli_err("out of memory");
+        return PL_EXIT_FAIL;
+    }
+    int rc = json_dumpf(j, stdout, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    json_decref(j);
+    fputc('\n', stdout);
+    return rc ? PL_EXIT_FAIL : PL_EXIT_OK;
+}
+
+/* One line of snippet: newlines become spaces; matches bold on a TTY. */
+static void print_snippet(const pl_hit *h, int tty)
+{
+    const char *s = h->snippet_text ? h->snippet_text : "";
+    size_t n = strlen(s), k = 0;
+    fputs("     ", stdout);
+    for (size_t i = 0; i < n; i++) {
+        if (tty && k < h->n_highlights && h->highlights[k].start == i)
+            fputs("\033[1m", stdout);
+        char c = s[i];
+        fputc(c == '\n' || c == '\r' || c == '\t' ? ' ' : c, stdout);
+        if (tty && k < h->n_highlights && h->highlights[k].end == i + 1) {
+            fputs("\033[0m", stdout);
+            k++;
+        }
+    }
+    fputc('\n', stdout);
+}
+
+static void print_results(const pl_results *r, int explain)
+{
+    int tty = isatty(STDOUT_FILENO);
+    if (explain)
+        printf("query: %s\n", r->query_desc ? r->query_desc : "");
+    printf("%llu result%s (%.1f ms)\n", (unsigned long long)r->total, r->total == 1 ? "" : "s",
+           r->took_ms);
+    if (r->suggestion)
+        printf("did you mean: %s\n", r->suggestion);
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const pl_hit *h = &r->hits[i];
+        const pl_record *rec = &h->doc->rec;
+        printf("%3zu. %d %-5s %s", r->offset + i + 1, rec->year, pl_kind_name(rec->kind),
+               rec->title);
+        if (rec->track && rec->track[0])
+            printf("  [%s]", rec->track);
+        printf("  (%s)\n", rec->id);
+        if (h->snippet_text && h->snippet_text[0])
+            print_snippet(h, tty);
+        if (explain && h->explain)
+            fputs(h->explain, stdout);
+    }
+}
+
+static int take_uint(int argc, char **argv, int *i, unsigned long max, unsigned long *out)
+{
+    if (*i + 1 >= argc || pl_cli_parse_uint(argv[*i + 1], max, out)) {
+        pl_cli_err("%s needs a number (0 to %lu)", argv[*i], max);
+        return -1;
+    }
+    (*i)++;
+    return 0;
+}
 
 int pl_cmd_search(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    pl_cli_err("search: not built yet");
-    return PL_EXIT_FAIL;
+    if (pl_cli_wants_help(argc, argv)) {
+        fputs(search_usage, stdout);
+        return PL_EXIT_OK;
+    }
+    const char *db = NULL;
+    unsigned long limit = 10, offset = 0;
+    int json = 0, explain = 0, sort = PL_SORT_RELEVANCE, pure_and = 0;
+    pl_buf q = {0};
+    int rc = PL_EXIT_USAGE;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if (a[0] != '-' || a[1] != '-')
+            break;
+        if (!strcmp(a, "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(a, "--limit")) {
+            if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
+                goto done;
+        } else if (!strcmp(a, "--offset")) {
+            if (take_uint(argc, argv, &i, 1000000, &offset))
+                goto done;
+        } else if (!strcmp(a, "--sort") && i + 1 < argc) {
+            const char *s = argv[++i];
+            if (!strcmp(s, "date"))
+                sort = PL_SORT_DATE;
+            else if (strcmp(s, "relevance")) {
+                pl_cli_err("--sort must be relevance or date");
+                goto done;
+            }
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--explain")) {
+            explain = 1;
+        } else if (!strcmp(a, "--and")) {
+            pure_and = 1;
+        } else {
+            pl_cli_err("search: unknown option %s (see plumbline search --help)", a);
+            goto done;
+        }
+    }
+    for (; i < argc; i++) {
+        if (q.n)
+            pl_buf_putc(&q, ' ');
+        pl_buf_puts(&q, argv[i]);
+    }
+    if (!q.p || q.oom) {
+        fputs(search_usage, stderr);
+        goto done;
+    }
+    ctx c;
+    rc = ctx_open(&c, db);
+    if (rc != PL_EXIT_OK)
+        goto done;
+    pl_search_opts o = {.q = q.p,
+                        .q_len = q.n,
+                        .offset = (uint32_t)offset,
+                        .limit = (uint32_t)(limit ? limit : 10),
+                        .sort = sort,
+                        .kind = -1};
+    if (explain)
+        o.flags |= PL_SEARCH_EXPLAIN;
+    if (pure_and)
+        o.flags |= PL_SEARCH_PURE_AND;
+    pl_results *r = NULL;
+    pl_error err = {0};
+    if (pl_search(c.q, c.snap, &o, &r, &err) != PL_OK) {
+        rc = err.code == PL_EPARSE || err.code == PL_ELIMIT || err.code == PL_EUSAGE
+                 ? (pl_cli_err("query: %s", err.msg), PL_EXIT_USAGE)
+                 : pl_cli_fail("search", &err);
+    } else if (json) {
+        rc = print_json(pl_json_search_results(r, q.p));
+    } else {
+        print_results(r, explain);
+        rc = PL_EXIT_OK;
+    }
+    pl_results_free(r);
+    ctx_close(&c);
+done:
+    pl_buf_free(&q);
+    return rc;
 }
 
 int pl_cmd_suggest(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    pl_cli_err("suggest: not built yet");
-    return PL_EXIT_FAIL;
+    if (pl_cli_wants_help(argc, argv)) {
+        fputs(suggest_usage, stdout);
+        return PL_EXIT_OK;
+    }
+    const char *db = NULL, *prefix = NULL;
+    unsigned long limit = 10;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(argv[i], "--limit")) {
+            if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
+                return PL_EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            pl_cli_err("suggest: unknown option %s", argv[i]);
+            return PL_EXIT_USAGE;
+        } else if (!prefix) {
+            prefix = argv[i];
+        } else {
+            fputs(suggest_usage, stderr);
+            return PL_EXIT_USAGE;
+        }
+    }
+    if (!prefix || !prefix[0]) {
+        fputs(suggest_usage, stderr);
+        return PL_EXIT_USAGE;
+    }
+    ctx c;
+    int rc = ctx_open(&c, db);
+    if (rc != PL_EXIT_OK)
+        return rc;
+    pl_suggestion *s = NULL;
+    size_t n = 0;
+    pl_error err = {0};
+    if (pl_suggest(c.q, c.snap, prefix, strlen(prefix), limit, &s, &n, &err) != PL_OK) {
+        rc = pl_cli_fail("suggest", &err);
+    } else if (json) {
+        rc = print_json(pl_json_suggestions(prefix, strlen(prefix), s, n));
+    } else {
+        for (size_t i = 0; i < n; i++)
+            printf("%s\t%u\n", s[i].text, s[i].df);
+    }
+    pl_suggestions_free(s, n);
+    ctx_close(&c);
+    return rc;
 }
 
 int pl_cmd_similar(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    pl_cli_err("similar: not built yet");
-    return PL_EXIT_FAIL;
+    if (pl_cli_wants_help(argc, argv)) {
+        fputs(similar_usage, stdout);
+        return PL_EXIT_OK;
+    }
+    const char *db = NULL, *id = NULL;
+    unsigned long limit = 10;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(argv[i], "--limit")) {
+            if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
+                return PL_EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            pl_cli_err("similar: unknown option %s", argv[i]);
+            return PL_EXIT_USAGE;
+        } else if (!id) {
+            id = argv[i];
+        } else {
+            fputs(similar_usage, stderr);
+            return PL_EXIT_USAGE;
+        }
+    }
+    if (!id || !id[0]) {
+        fputs(similar_usage, stderr);
+        return PL_EXIT_USAGE;
+    }
+    ctx c;
+    int rc = ctx_open(&c, db);
+    if (rc != PL_EXIT_OK)
+        return rc;
+    pl_error err = {0};
+    uint32_t docid = 0;
+    pl_results *r = NULL;
+    int s = pl_snap_docid(c.snap, id, strlen(id), &docid, &err);
+    if (s == PL_ENOTFOUND) {
+        pl_cli_err("similar: no document with id '%s'", id);
+        rc = PL_EXIT_FAIL;
+    } else if (s != PL_OK) {
+        rc = pl_cli_fail("similar", &err);
+    } else if (pl_similar(c.q, c.snap, docid, (uint32_t)(limit ? limit : 10), &r, &err) != PL_OK) {
+        rc = pl_cli_fail("similar", &err);
+    } else if (json) {
+        rc = print_json(pl_json_search_results(r, NULL));
+    } else {
+        print_results(r, 0);
+    }
+    pl_results_free(r);
+    ctx_close(&c);
+    return rc;
 }
