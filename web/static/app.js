@@ -128,11 +128,12 @@
     return out;
   }
 
-  var ENTITIES = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", '#39': "'", '#x27': "'" };
+  var ENTITIES = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
   /* Fallback for a snippet that only comes as the server's HTML: the only
    * markup allowed is <mark>; every other byte becomes text (so a stray tag
-   * shows as characters) and the five standard entities are decoded. */
+   * shows as characters); the five named entities and numeric references
+   * are decoded. */
   function htmlSnippetFragments(html) {
     var out = [];
     var parts = String(html).split(/(<\/?mark>)/i);
@@ -141,8 +142,12 @@
       if (/^<mark>$/i.test(p)) inMark = true;
       else if (/^<\/mark>$/i.test(p)) inMark = false;
       else if (p) {
-        var t = p.replace(/&(lt|gt|amp|quot|apos|#39|#x27);/g, function (m, name) {
-          return ENTITIES[name];
+        var t = p.replace(/&(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-f]{1,6});/gi, function (m, name) {
+          var lower = name.toLowerCase();
+          if (ENTITIES[lower]) return ENTITIES[lower];
+          if (lower[0] !== '#') return m;
+          var cp = lower[1] === 'x' ? parseInt(lower.slice(2), 16) : parseInt(lower.slice(1), 10);
+          return cp > 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';
         });
         out.push({ text: t, mark: inMark });
       }
@@ -150,15 +155,34 @@
     return out;
   }
 
+  /* Highlights as {start, end} objects; [start, end] pairs are read too. */
+  function normHighlights(list) {
+    return (Array.isArray(list) ? list : []).map(function (h) {
+      if (Array.isArray(h)) return { start: h[0], end: h[1] };
+      return h && typeof h === 'object' ? { start: h.start, end: h.end } : null;
+    }).filter(Boolean);
+  }
+
+  /* The plain snippet: snippet_text, or `snippet` when the HTML form comes
+   * separately as snippet_html. */
+  function snippetText(hit) {
+    if (typeof hit.snippet_text === 'string') return hit.snippet_text;
+    if (typeof hit.snippet_html === 'string' && typeof hit.snippet === 'string') return hit.snippet;
+    return null;
+  }
+
   function renderSnippet(node, hit) {
     var frags;
-    if (typeof hit.snippet_text === 'string') {
-      frags = snippetFragments(hit.snippet_text, hit.highlights);
-    } else if (typeof hit.snippet === 'string' &&
-               /<\/?mark>|&(lt|gt|amp|quot|#39|#x27);/i.test(hit.snippet)) {
-      frags = htmlSnippetFragments(hit.snippet);
+    var text = snippetText(hit);
+    var hl = normHighlights(hit.highlights);
+    var html = typeof hit.snippet_html === 'string' ? hit.snippet_html :
+               text === null && typeof hit.snippet === 'string' ? hit.snippet : null;
+    if (text !== null && (hl.length || html === null)) {
+      frags = snippetFragments(text, hl);
+    } else if (html !== null && /<\/?mark>|&(lt|gt|amp|quot|apos|#39|#x27);/i.test(html)) {
+      frags = htmlSnippetFragments(html);
     } else {
-      frags = [{ text: str(hit.snippet), mark: false }];
+      frags = [{ text: text !== null ? text : str(html), mark: false }];
     }
     frags.forEach(function (f) {
       node.appendChild(f.mark ? el('mark', { text: f.text }) : document.createTextNode(f.text));
@@ -431,8 +455,10 @@
       $('did-you-mean').hidden = true;
       $('pager').hidden = true;
       $('results-summary').textContent = 'Type a word or phrase to search the archive.';
+      showExamples(true);
       return;
     }
+    showExamples(false);
     var p = new URLSearchParams();
     p.set('q', q);
     p.set('limit', String(PAGE_SIZE));
@@ -455,6 +481,21 @@
       $('pager').hidden = true;
       $('did-you-mean').hidden = true;
       $('results-summary').textContent = '';
+    });
+  }
+
+  var EXAMPLES = ['BPF', '"live patching"', 'rust -android', 'scheduler', 'CXL OR "memory tiering"'];
+
+  function showExamples(on) {
+    var p = $('examples');
+    clear(p);
+    p.hidden = !on;
+    if (!on) return;
+    p.appendChild(document.createTextNode('Try: '));
+    EXAMPLES.forEach(function (ex, i) {
+      if (i) p.appendChild(document.createTextNode(', '));
+      p.appendChild(el('a', { href: urlFor({ view: 'search', q: ex, page: 1 }), className: 'example',
+                              'data-q': ex, text: ex }));
     });
   }
 
@@ -521,7 +562,7 @@
         h.people.map(str).join(', '),
       ]));
     }
-    if (h.snippet_text !== undefined || h.snippet !== undefined) {
+    if (h.snippet_text !== undefined || h.snippet !== undefined || h.snippet_html !== undefined) {
       li.appendChild(renderSnippet(el('p', { className: 'snippet' }), h));
     }
     return li;
@@ -1107,7 +1148,7 @@
     var top = Array.isArray(p.top) ? p.top : [];
     top.forEach(function (d) {
       list.appendChild(hitItem({ id: d.id, title: d.title, kind: d.kind, year: d.year || p.year,
-                                 snippet: d.snippet, snippet_text: d.snippet_text,
+                                 snippet: d.snippet, snippet_text: d.snippet_text, snippet_html: d.snippet_html,
                                  highlights: d.highlights, track: d.track }, false));
     });
     if (!top.length) list.appendChild(el('li', { className: 'empty', text: 'No documents this year.' }));
@@ -1334,6 +1375,10 @@
         ev.preventDefault();
         var s = parseURL(a.getAttribute('href'));
         navigate({ view: 'search', q: s.q, year: s.year, kind: s.kind, track: '', page: 1 }, 'push');
+      } else if (a.hasAttribute('data-q')) {
+        ev.preventDefault();
+        $('q').value = a.getAttribute('data-q');
+        navigate({ view: 'search', q: a.getAttribute('data-q'), page: 1 }, 'push');
       } else if (a.id === 'home-link') {
         ev.preventDefault();
         navigate({ view: 'search', q: '', year: '', kind: '', track: '', page: 1 }, 'push');
