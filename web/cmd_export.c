@@ -18,17 +18,18 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: plumbline export [--db DIR] [SOURCE...]\n\n"
-               "Print records as canonical JSON Lines (one JSON object per line, \"schema\": 1).\n\n"
-               "  SOURCE...   archive files to read (LPC captures, JSONL, Indico JSON,\n"
-               "              iCalendar, frab XML/JSON; the format is detected from the\n"
-               "              content); '--' ends the options\n"
-               "  --db DIR    export the records stored in the index at DIR\n"
-               "  -h, --help  this help\n\n"
-               "With no SOURCE and no --db, the bundled corpus is exported (%s).\n"
-               "Warnings about skipped entries go to stderr.  Exit status: 0 ok,\n"
-               "1 unreadable or malformed input, 2 usage error.\n",
-               pl_corpus_dir());
+    fprintf(f,
+            "usage: plumbline export [--db DIR] [SOURCE...]\n\n"
+            "Print records as canonical JSON Lines (one JSON object per line, \"schema\": 1).\n\n"
+            "  SOURCE...   archive files to read (LPC captures, JSONL, Indico JSON,\n"
+            "              iCalendar, frab XML/JSON; the format is detected from the\n"
+            "              content); '--' ends the options\n"
+            "  --db DIR    export the records stored in the index at DIR\n"
+            "  -h, --help  this help\n\n"
+            "With no SOURCE and no --db, the bundled corpus is exported (%s).\n"
+            "Warnings about skipped entries go to stderr.  Exit status: 0 ok,\n"
+            "1 unreadable or malformed input, 2 usage error.\n",
+            pl_corpus_dir());
 }
 
 static int sink(void *ctx, const pl_record *rec)

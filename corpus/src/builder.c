@@ -173,6 +173,7 @@ void pl_recb_reset(pl_recb *b)
     pl_buf_reset(&b->people);
     b->n_people = 0;
     b->pending_blank = 0;
+    b->last_line_n = 0;
     b->title_inferred = 0;
 }
 
@@ -233,13 +234,14 @@ int pl_recb_body_line(pl_recb *b, const char *s, size_t n)
     }
     if (b->body.n) {
         unsigned char first = (unsigned char)line.p[0];
-        if (b->pending_blank && b->join_split_words && is_letter_end(&b->body) &&
-            first >= 'a' && first <= 'z')
+        if (b->pending_blank && b->join_split_words && b->last_line_n >= 40 &&
+            is_letter_end(&b->body) && first >= 'a' && first <= 'z')
             ; /* a word cut in two across a paragraph break: no separator */
         else
             pl_buf_puts(&b->body, b->pending_blank ? "\n\n" : "\n");
     }
     pl_buf_put(&b->body, line.p, line.n);
+    b->last_line_n = line.n;
     b->pending_blank = 0;
     pl_buf_free(&line);
     return b->body.oom ? PL_ENOMEM : PL_OK;
@@ -395,9 +397,9 @@ int pl_recb_infer_title(pl_recb *b)
             j--;
         /* "LPC 2017", "Linux Plumbers (Conference) 2019", "The" are not
          * part of the MC's name. */
-        while (j < i && (is_word(w[j], "LPC") || is_word(w[j], "Linux") ||
-                         is_word(w[j], "Plumbers") || is_word(w[j], "Conference") ||
-                         is_word(w[j], "The") || year_like(w[j])))
+        while (j < i &&
+               (is_word(w[j], "LPC") || is_word(w[j], "Linux") || is_word(w[j], "Plumbers") ||
+                is_word(w[j], "Conference") || is_word(w[j], "The") || year_like(w[j])))
             j++;
         if (j == i)
             continue;

@@ -55,6 +55,7 @@ typedef struct pl_recb {
     size_t people_off[PL_MAX_PEOPLE];
     size_t n_people;
     int pending_blank;    /* a blank line was seen since the last body line */
+    size_t last_line_n;   /* bytes of the last body line */
     int join_split_words; /* see pl_recb_body_line */
     int title_inferred;
     pl_idset *ids;
@@ -71,9 +72,10 @@ int pl_recb_title(pl_recb *b, const char *s, size_t n);
 int pl_recb_track(pl_recb *b, const char *s, size_t n);
 /* Adds one source line to the body.  Blank lines separate paragraphs
  * ("\n\n"); other lines are joined with "\n".  With join_split_words, a
- * paragraph that ends in a letter followed by one that starts with a
- * lower-case letter is a word cut in two by the capture ("in" / "dustry")
- * and is joined without any separator. */
+ * paragraph of a sentence-length line (40 bytes or more: not a heading
+ * such as "Overview") that ends in a letter, followed by one that starts
+ * with a lower-case letter, is a word cut in two by the capture ("in" /
+ * "dustry") and is joined without any separator. */
 int pl_recb_body_line(pl_recb *b, const char *s, size_t n);
 /* Splits a list of names ("A, B, and C", "A or B", "A (Org), B <a@b>")
  * into people: addresses and bracketed affiliations dropped. */
@@ -95,8 +97,7 @@ typedef struct pl_recb_meta {
 
 /* Fills a pl_record from the builder, makes its unique id, calls sink,
  * then resets the builder. */
-int pl_recb_emit(pl_recb *b, const pl_recb_meta *m, pl_record_sink sink, void *ctx,
-                 pl_error *err);
+int pl_recb_emit(pl_recb *b, const pl_recb_meta *m, pl_record_sink sink, void *ctx, pl_error *err);
 
 /* "path:line: what" to the warning callback. */
 void pl_parse_warn(const pl_parse_opts *o, const char *path, int line, const char *fmt, ...)

@@ -194,7 +194,8 @@ pl_format pl_format_detect(const char *path, const char *p, size_t n)
         return PL_FMT_LPC2019;
     if (count_lines(p, n, block_line, 3) >= 3)
         return PL_FMT_LPC2019;
-    if (has_text(p, n, "Microconferences proposed for LPC") || count_lines(p, n, leads_line, 2) >= 2)
+    if (has_text(p, n, "Microconferences proposed for LPC") ||
+        count_lines(p, n, leads_line, 2) >= 2)
         return PL_FMT_LPC2024;
     if (count_lines(p, n, cfp_line, 1) >= 1)
         return PL_FMT_LPC2023;

@@ -110,9 +110,19 @@ static int strip_duration(const char *s, size_t *n)
 }
 
 static const char *const fillers[] = {
-    "Break",        "Lunch",           "Coffee Break",      "Coffee break",  "TAB Elections",
-    "To be announced", "TBA",          "TBD",               "Closing Party", "Welcome Reception",
-    "Registration", "Morning Break",   "Afternoon Break",
+    "Break",
+    "Lunch",
+    "Coffee Break",
+    "Coffee break",
+    "TAB Elections",
+    "To be announced",
+    "TBA",
+    "TBD",
+    "Closing Party",
+    "Welcome Reception",
+    "Registration",
+    "Morning Break",
+    "Afternoon Break",
 };
 
 static int is_filler(const char *s, size_t n)
@@ -162,9 +172,9 @@ typedef struct st2019 {
     int year;
     int month, day0; /* from "September 9-11"; 0 when unknown */
     int dayno, prev_start;
-    pl_recb mc;    /* the MC description being read */
-    pl_recb talk;  /* the entry being read */
-    pl_buf track;  /* current track name */
+    pl_recb mc;   /* the MC description being read */
+    pl_recb talk; /* the entry being read */
+    pl_buf track; /* current track name */
     block b;
     entry e;
 } st2019;
@@ -223,8 +233,7 @@ static int close_entry(st2019 *s)
     day_string(s, day);
     fmt_hhmm(e->start, start);
     pl_recb_track(&s->talk, s->track.p ? s->track.p : "", s->track.n);
-    pl_recb_meta m = {s->year, PL_KIND_TALK, day, start, e->duration, e->line_first,
-                      e->line_last};
+    pl_recb_meta m = {s->year, PL_KIND_TALK, day, start, e->duration, e->line_first, e->line_last};
     return pl_recb_emit(&s->talk, &m, s->sink, s->ctx, s->err);
 }
 
@@ -252,8 +261,8 @@ static int close_block(st2019 *s)
     if (!b->has_name) {
         if ((rc = pl_recb_infer_title(r)))
             return pl_error_set(s->err, rc, "%s: out of memory", s->path);
-        pl_parse_warn(s->o, s->path, b->line_first, "block without a name; title inferred as \"%s\"",
-                      r->title.p);
+        pl_parse_warn(s->o, s->path, b->line_first,
+                      "block without a name; title inferred as \"%s\"", r->title.p);
     }
     char day[11], start[6];
     day_string(s, day);
@@ -263,9 +272,9 @@ static int close_block(st2019 *s)
     return pl_recb_emit(r, &m, s->sink, s->ctx, s->err);
 }
 
-static const char *const months[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
+static const char *const months[] = {"January",   "February", "March",    "April",
+                                     "May",       "June",     "July",     "August",
+                                     "September", "October",  "November", "December"};
 
 /* "September 9-11" anywhere in the intro gives the first day. */
 static void find_dates(st2019 *s, const char *p, size_t n)
@@ -334,8 +343,10 @@ int pl_parse_lpc2019(const char *path, const char *p, size_t n, const pl_parse_o
 
         if (!in_schedule) {
             if (bt != 2) {
-                if (blank)
+                if (blank) {
+                    pl_recb_body_line(&intro, ln, len);
                     continue;
+                }
                 if (!intro.title.n) {
                     pl_recb_title(&intro, tx, tn);
                     intro_first = L.no;

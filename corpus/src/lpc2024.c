@@ -53,7 +53,8 @@ static int header_line(const char *s, size_t n, int *year)
     if (hit || date) {
         for (size_t i = 0; i + 4 <= n; i++)
             if ((s[i] == '2' && s[i + 1] == '0') && isdigit((unsigned char)s[i + 2]) &&
-                isdigit((unsigned char)s[i + 3]) && (i + 4 == n || !isdigit((unsigned char)s[i + 4])))
+                isdigit((unsigned char)s[i + 3]) &&
+                (i + 4 == n || !isdigit((unsigned char)s[i + 4])))
                 *year = (s[i + 2] - '0') * 10 + (s[i + 3] - '0') + 2000;
         return 1;
     }

@@ -54,8 +54,7 @@ void pl_record_make_id(int year, pl_kind kind, const char *title, char out[96])
     pl_buf_put(&b, title ? title : "", n);
     uint64_t h = b.oom ? pl_hash64(title ? title : "", n) : pl_hash64(b.p, b.n);
     pl_buf_free(&b);
-    snprintf(out, 96, "%d-%s-%s-%08x", year, pl_kind_name(kind), slug,
-             (unsigned)(h & 0xffffffffu));
+    snprintf(out, 96, "%d-%s-%s-%08x", year, pl_kind_name(kind), slug, (unsigned)(h & 0xffffffffu));
 }
 
 void pl_record_make_source_id(int year, pl_kind kind, const char *prefix, const char *source_id,
@@ -278,8 +277,7 @@ int pl_record_from_json(const char *p, size_t n, pl_record_owned **out, pl_error
     if ((rc = get_int(o, "year", 1900, 2999, &v, err)))
         goto done;
     r.year = (int)v;
-    if (!jt || json_is_null(jt) ||
-        (json_is_string(jt) && json_string_length(jt) == 0)) {
+    if (!jt || json_is_null(jt) || (json_is_string(jt) && json_string_length(jt) == 0)) {
         rc = pl_error_set(err, PL_ENOTFOUND, "record without \"title\"");
         goto done;
     }

@@ -23,18 +23,29 @@
 static int32_t map_cp(int32_t c)
 {
     switch (c) {
-    case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2032: case 0x2035:
-        return '\'';
-    case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x2033: case 0x2036:
-        return '"';
-    case 0x200B: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF: case 0x00AD:
-        return -1; /* zero-width characters and soft hyphens */
-    case '\t': case '\v': case '\f':
-        return ' ';
-    case '\r':
-        return -1;
-    default:
-        break;
+    case 0x2018:
+    case 0x2019:
+    case 0x201A:
+    case 0x201B:
+    case 0x2032:
+    case 0x2035: return '\'';
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0x201F:
+    case 0x2033:
+    case 0x2036: return '"';
+    case 0x200B:
+    case 0x200C:
+    case 0x200D:
+    case 0x2060:
+    case 0xFEFF:
+    case 0x00AD: return -1; /* zero-width characters and soft hyphens */
+    case '\t':
+    case '\v':
+    case '\f': return ' ';
+    case '\r': return -1;
+    default: break;
     }
     if (c == '\n')
         return c;
@@ -113,14 +124,14 @@ int pl_text_clean(pl_buf *out, const char *p, size_t n)
 
 static int is_local_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '%' || c == '+' || c == '-';
 }
 
 static int is_domain_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-';
 }
 
 /* Length of an address starting at s[i] (s[i] is the first local char), 0
@@ -169,39 +180,37 @@ int pl_text_strip_emails(pl_buf *out, const char *s, size_t n)
     while (i < n) {
         int start = i == 0 || !is_local_char((unsigned char)s[i - 1]);
         size_t m = start && is_local_char((unsigned char)s[i]) ? email_at(s, n, i) : 0;
-        if (m && !inside_url(s, i)) {
-            i += m;
+        if (!m || inside_url(s, i)) {
+            pl_buf_putc(&tmp, s[i]);
+            i++;
             continue;
         }
-        pl_buf_putc(&tmp, s[i]);
-        i++;
-    }
-    /* Brackets the addresses sat in, now empty or half open: "( )", "<>",
-     * "Name <" at the end of a cut line. */
-    size_t w = 0;
-    char *t = tmp.p;
-    for (size_t k = 0; k < tmp.n; k++) {
-        char c = t[k];
-        if (c == '(' || c == '<' || c == '[') {
-            char close = c == '(' ? ')' : c == '<' ? '>' : ']';
-            size_t e = k + 1;
-            while (e < tmp.n && t[e] == ' ')
-                e++;
-            if (e < tmp.n && t[e] == close) {
-                k = e; /* drop the empty pair */
-                while (w > 0 && t[w - 1] == ' ' && k + 1 < tmp.n &&
-                       (t[k + 1] == ' ' || t[k + 1] == ',' || t[k + 1] == ':' || t[k + 1] == '.' ||
-                        t[k + 1] == ')'))
-                    w--;
-                continue;
-            }
-            if (e >= tmp.n || t[e] == '\n')
-                continue; /* opened at the end of a line and never closed */
-        }
-        t[w++] = c;
-    }
-    if (tmp.p)
+        i += m;
+        /* The brackets the address sat in go with it: "Name (a@b)",
+         * "Name <a@b>", and "Name <a@b" where the capture cut the line. */
+        size_t w = tmp.n;
+        while (w > 0 && tmp.p[w - 1] == ' ')
+            w--;
+        char open = w > 0 ? tmp.p[w - 1] : 0;
+        if (open != '(' && open != '<' && open != '[')
+            continue;
+        char close = open == '(' ? ')' : open == '<' ? '>' : ']';
+        size_t k = i;
+        while (k < n && s[k] == ' ')
+            k++;
+        if (k < n && s[k] == close)
+            i = k + 1;
+        else if (k < n && s[k] != '\n')
+            continue; /* something else follows inside: keep the bracket */
+        w--;
+        while (w > 0 && tmp.p[w - 1] == ' ')
+            w--;
         tmp.n = w;
+        tmp.p[w] = '\0';
+        if (i < n && s[i] != ' ' && s[i] != '\n' && s[i] != ':' && s[i] != ',' && s[i] != '.' &&
+            s[i] != ';' && s[i] != ')')
+            pl_buf_putc(&tmp, ' ');
+    }
     int rc = tmp.oom ? PL_ENOMEM : pl_buf_put(out, tmp.p ? tmp.p : "", tmp.n);
     pl_buf_free(&tmp);
     return rc;

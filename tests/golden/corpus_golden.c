@@ -59,9 +59,9 @@ int main(int argc, char **argv)
         int r = f == PL_FMT_LPC2019   ? pl_parse_lpc2019(files[i], p, n, &o, line_sink, &out, &err)
                 : f == PL_FMT_LPC2023 ? pl_parse_lpc2023(files[i], p, n, &o, line_sink, &out, &err)
                 : f == PL_FMT_LPC2024 ? pl_parse_lpc2024(files[i], p, n, &o, line_sink, &out, &err)
-                : f == PL_FMT_JSONL   ? pl_parse_jsonl(files[i], p, n, &o, line_sink, &out, &err)
-                                      : pl_error_set(&err, PL_EPARSE, "%s: not a corpus file",
-                                                     files[i]);
+                : f == PL_FMT_JSONL
+                    ? pl_parse_jsonl(files[i], p, n, &o, line_sink, &out, &err)
+                    : pl_error_set(&err, PL_EPARSE, "%s: not a corpus file", files[i]);
         pl_free(p);
         if (r)
             rc = 1;
@@ -95,8 +95,8 @@ int main(int argc, char **argv)
         const char *xe = strchr(x, '\n'), *ye = strchr(y, '\n');
         size_t xl = xe ? (size_t)(xe - x) : strlen(x), yl = ye ? (size_t)(ye - y) : strlen(y);
         if (xl != yl || memcmp(x, y, xl)) {
-            printf("# line %d differs\n#   got:      %.*s\n#   expected: %.*s\n", line, (int)xl,
-                   x, (int)yl, y);
+            printf("# line %d differs\n#   got:      %.*s\n#   expected: %.*s\n", line, (int)xl, x,
+                   (int)yl, y);
             ok = 0;
             break;
         }
