@@ -478,6 +478,7 @@
       loaded.search = null;
       showError($('search-error'), e);
       clear($('results'));
+      clear($('facet-groups'));
       $('pager').hidden = true;
       $('did-you-mean').hidden = true;
       $('results-summary').textContent = '';
@@ -1024,7 +1025,7 @@
         el('span', { text: topic }),
       ]);
       if (s.query && str(s.query) !== topic) {
-        legendItem.appendChild(el('span', { className: 'muted', text: ' (' + str(s.query) + ')' }));
+        legendItem.appendChild(el('span', { className: 'muted legend-query', text: str(s.query) }));
       }
       $('legend').appendChild(legendItem);
     });
