@@ -150,10 +150,12 @@ void pl_html_escape(pl_buf *out, const char *p, size_t n);
 /* ---- search internals shared with suggest.c --------------------------------- */
 int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_search_opts *opts,
                     uint32_t exclude, pl_results **out, pl_error *err);
-/* Exact number of live matches of a query text (for did-you-mean). */
+/* Exact number of live matches of a query text, strict (never relaxed),
+ * for did-you-mean. */
 int pl_count_text(pl_qctx *q, pl_snap *snap, const char *text, size_t n, uint64_t *count,
                   pl_error *err);
-/* Did-you-mean: a corrected query text with more matches than `total`, or NULL. */
+/* Did-you-mean: a corrected query text with more strict matches than
+ * `total` (the query's strict, unrelaxed count), or NULL. */
 int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t total, char **out,
                     pl_error *err);
 /* Builds an AST-only query (no text) whose root is an OR of terms. */

@@ -125,6 +125,10 @@ static void add_term(term_list *l, const char *t, size_t len)
 /* Positive terms, phrases and prefixes of a tree (exclusions skipped). */
 static void collect_terms(const pl_qnode *n, term_list *l)
 {
+    /* snippets come from the body: words limited to other fields stay
+     * unmarked */
+    if (!(n->fields & (1u << PL_FIELD_BODY)))
+        return;
     switch (n->op) {
     case PL_Q_TERM: add_term(l, n->term, n->term_len); break;
     case PL_Q_PREFIX:
@@ -619,6 +623,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
     rc = run_pass(&rn);
     if (rc < 0)
         goto fail;
+    uint64_t strict_total = c.total;
     int coord = 0;
     pl_qnode orn;
     if (qroot->op == PL_Q_AND && qroot->relax && !(flags & PL_SEARCH_PURE_AND) &&
@@ -689,7 +694,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
      * lacking it ranks below every hit that has it, which keeps filters
      * effectively mandatory for the first page.  Did-you-mean next. */
     if (!(flags & PL_SEARCH_NO_SUGGEST) && query->n_words) {
-        rc = pl_did_you_mean(q, snap, query, r->total, &r->suggestion, err);
+        rc = pl_did_you_mean(q, snap, query, strict_total, &r->suggestion, err);
         if (rc != PL_OK)
             goto fail;
     }
@@ -758,12 +763,6 @@ int pl_count_text(pl_qctx *q, pl_snap *snap, const char *text, size_t n, uint64_
     if (pl_query_parse(q, text, n, &query, &e) != PL_OK)
         return PL_OK; /* a correction that does not parse has no matches */
     int rc = count_root(snap, query->root, count, err);
-    if (rc == PL_OK && query->root->op == PL_Q_AND && query->root->relax &&
-        (double)*count < pl_rank_default.relax_below) {
-        pl_qnode orn = *query->root;
-        orn.op = PL_Q_OR;
-        rc = count_root(snap, &orn, count, err);
-    }
     pl_query_free(query);
     return rc;
 }

@@ -219,8 +219,9 @@ int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t t
                     pl_error *err)
 {
     *out = NULL;
-    if ((double)total >= pl_rank_default.relax_below || query->n_words == 0)
+    if (query->n_words == 0)
         return PL_OK;
+    int few = (double)total < pl_rank_default.relax_below;
     size_t nw = query->n_words;
     char **fix = pl_calloc(nw, sizeof *fix);
     int *joined = pl_calloc(nw, sizeof *joined); /* word i merged into i-1 */
@@ -233,7 +234,7 @@ int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t t
     for (size_t i = 0; i < nw; i++) {
         const pl_qword *w = &query->words[i];
         /* adjacent pair written apart: "risc v" -> "risc-v" */
-        if (i + 1 < nw) {
+        if (few && i + 1 < nw) {
             const pl_qword *v = &query->words[i + 1];
             int adjacent = 1;
             for (uint32_t k = w->end; k < v->start; k++)
@@ -260,8 +261,10 @@ int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t t
                 }
             }
         }
-        uint32_t df = term_df(snap, w->term);
-        if (df >= 3)
+        /* an absent word always; a rare one only when results are few */
+        size_t sl0 = strlen(w->surface);
+        uint32_t df = surface_df(snap, w->surface, sl0);
+        if (df >= 3 || (df > 0 && !few))
             continue;
         size_t sl = strlen(w->surface);
         if (sl < 3)

@@ -47,7 +47,10 @@ int main(int argc, char **argv)
         int rc = pl_query_parse(q, line, strlen(line), &query, &e);
         char got[4096];
         if (rc != PL_OK) {
-            snprintf(got, sizeof got, "!%s", rc == PL_EPARSE ? "parse" : rc == PL_ELIMIT ? "limit" : "other");
+            snprintf(got, sizeof got, "!%s",
+                     rc == PL_EPARSE   ? "parse"
+                     : rc == PL_ELIMIT ? "limit"
+                                       : "other");
         } else {
             char *d = pl_query_describe(query);
             snprintf(got, sizeof got, "%s", d ? d : "(null)");

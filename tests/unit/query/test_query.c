@@ -1,0 +1,424 @@
+/*
+ * Unit tests of query/: execution, ranking, snippets, facets, suggestions
+ * on a five-document index built here (expectations worked out by hand
+ * from the texts below), plus parser errors and limits.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../../indexer/indexer.h"
+#include "../../../query/query.h"
+
+typedef struct doc {
+    int year;
+    pl_kind kind;
+    const char *title, *body, *person, *track;
+    const char *day;
+} doc;
+
+/* docids follow this order: 1..5 */
+static const doc docs[] = {
+    {2019, PL_KIND_TALK, "Live migration of confidential VMs",
+     "We present live migration for confidential virtual machines. <script>alert(1)</script> & "
+     "more.",
+     "Alice Smith", "Virtualization MC", "2019-09-10"},
+    {2020, PL_KIND_TALK, "Rust in the kernel",
+     "Writing drivers in Rust. Migration is live elsewhere.", "Bob Jones", "Rust MC", "2020-08-25"},
+    {2021, PL_KIND_MC, "Scheduler", "The scheduler and sched_ext live here. live live migration",
+     NULL, NULL, ""},
+    {2023, PL_KIND_CFP, "BPF tracing", "eBPF tracing of the kernel scheduler", NULL, NULL, ""},
+    {2023, PL_KIND_TALK, "Memory tiering", "memory tiering with CXL memory near compute", "Carol",
+     "Memory MC", "2023-11-14"},
+};
+#define NDOCS (sizeof docs / sizeof docs[0])
+
+typedef struct fx {
+    char dir[64];
+    pl_store *store;
+    pl_snap *snap;
+    pl_qctx *q;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/pl-query-test-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    pl_error err = {0};
+    pl_indexer *ix = NULL;
+    if (pl_indexer_new(&ix, f->dir, PL_INDEX_REBUILD, NULL, &err) != PL_OK) {
+        fprintf(stderr, "# %s\n", err.msg);
+        return -1;
+    }
+    for (size_t i = 0; i < NDOCS; i++) {
+        pl_record r;
+        memset(&r, 0, sizeof r);
+        char id[96];
+        pl_record_make_id(docs[i].year, docs[i].kind, docs[i].title, id);
+        r.id = id;
+        r.year = docs[i].year;
+        r.kind = docs[i].kind;
+        r.title = docs[i].title;
+        r.body = docs[i].body;
+        if (docs[i].person) {
+            r.people[0] = docs[i].person;
+            r.n_people = 1;
+        }
+        r.track = docs[i].track ? docs[i].track : "";
+        snprintf(r.day, sizeof r.day, "%s", docs[i].day);
+        r.url = "";
+        r.source_file = "test";
+        if (pl_indexer_add_record(ix, &r, NULL, &err) != PL_OK) {
+            fprintf(stderr, "# %s\n", err.msg);
+            return -1;
+        }
+    }
+    if (pl_indexer_commit(ix, &err) != PL_OK) {
+        fprintf(stderr, "# %s\n", err.msg);
+        return -1;
+    }
+    pl_indexer_free(ix);
+    if (pl_store_open(&f->store, f->dir, PL_STORE_READONLY, &err) ||
+        pl_snap_begin(f->store, &f->snap, &err) || pl_qctx_new(NULL, &f->q, &err)) {
+        fprintf(stderr, "# %s\n", err.msg);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    pl_qctx_free(f->q);
+    pl_snap_end(f->snap);
+    pl_store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static pl_results *run(fx *f, const char *q, unsigned flags, uint32_t offset, uint32_t limit,
+                       int sort)
+{
+    pl_search_opts o = {.q = q,
+                        .q_len = strlen(q),
+                        .offset = offset,
+                        .limit = limit,
+                        .sort = sort,
+                        .kind = -1,
+                        .flags = flags};
+    pl_results *r = NULL;
+    pl_error err = {0};
+    int rc = pl_search(f->q, f->snap, &o, &r, &err);
+    if (rc != PL_OK)
+        fprintf(stderr, "# %s: %s\n", q, err.msg);
+    assert_int_equal(rc, PL_OK);
+    return r;
+}
+
+static uint64_t total(fx *f, const char *q, unsigned flags)
+{
+    pl_results *r = run(f, q, flags | PL_SEARCH_NO_SUGGEST, 0, 10, PL_SORT_RELEVANCE);
+    uint64_t t = r->total;
+    pl_results_free(r);
+    return t;
+}
+
+static void boolean_operators_count_exactly(void **state)
+{
+    fx *f = *state;
+    /* strict AND: a small index would relax nearly every query */
+    /* live + migration: doc1 (title, body), doc2 ("Migration is live"), doc3 */
+    assert_int_equal(total(f, "live migration", PL_SEARCH_PURE_AND), 3);
+    /* the phrase: doc1 and doc3 only */
+    assert_int_equal(total(f, "\"live migration\"", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "live -rust", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "live NOT rust", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "rust OR tiering", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "(rust OR tiering) kernel", PL_SEARCH_PURE_AND), 1);
+    assert_int_equal(total(f, "-live", PL_SEARCH_PURE_AND), 2);
+    /* "Writing drivers in Rust": drivers at 1, rust at 3 */
+    assert_int_equal(total(f, "rust NEAR/2 drivers", PL_SEARCH_PURE_AND), 1);
+    assert_int_equal(total(f, "rust NEAR/1 drivers", PL_SEARCH_PURE_AND), 0);
+    assert_int_equal(total(f, "title:scheduler", PL_SEARCH_PURE_AND), 1);
+    assert_int_equal(total(f, "scheduler", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "speaker:alice", PL_SEARCH_PURE_AND), 1);
+    assert_int_equal(total(f, "sched*", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "sched_ext", PL_SEARCH_PURE_AND), 1);
+    assert_int_equal(total(f, "nosuchword", PL_SEARCH_PURE_AND), 0);
+}
+
+static void filters_and_facets_are_exact(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(total(f, "kind:talk", 0), 3);
+    assert_int_equal(total(f, "year:2020..2023", 0), 4);
+    assert_int_equal(total(f, "year:>=2023", 0), 2);
+    assert_int_equal(total(f, "year:<2020", 0), 1);
+    assert_int_equal(total(f, "track:\"rust mc\"", 0), 1);
+    assert_int_equal(total(f, "kind:talk live", 0), 2);
+    pl_results *r = run(f, "kind:talk", 0, 0, 10, PL_SORT_RELEVANCE);
+    assert_int_equal(r->n_facet_year, 3);
+    assert_string_equal(r->facet_year[0].value, "2023"); /* newest first */
+    for (size_t i = 0; i < r->n_facet_year; i++)
+        assert_int_equal(r->facet_year[i].count, 1);
+    assert_int_equal(r->n_facet_kind, 1);
+    assert_string_equal(r->facet_kind[0].value, "talk");
+    assert_int_equal(r->facet_kind[0].count, 3);
+    assert_int_equal(r->n_facet_track, 3);
+    pl_results_free(r);
+    /* API filters AND with the query */
+    pl_search_opts o = {.q = "live", .q_len = 4, .kind = PL_KIND_MC, .year_from = 2021};
+    pl_error err = {0};
+    assert_int_equal(pl_search(f->q, f->snap, &o, &r, &err), PL_OK);
+    assert_int_equal(r->total, 1);
+    assert_string_equal(r->hits[0].doc->rec.title, "Scheduler");
+    pl_results_free(r);
+}
+
+static void ranking_pagination_and_sort(void **state)
+{
+    fx *f = *state;
+    pl_results *r = run(f, "live migration", 0, 0, 10, PL_SORT_RELEVANCE);
+    assert_int_equal(r->n_hits, 3);
+    /* title matches weigh most */
+    assert_string_equal(r->hits[0].doc->rec.title, "Live migration of confidential VMs");
+    for (size_t i = 1; i < r->n_hits; i++)
+        assert_true(r->hits[i - 1].score >= r->hits[i].score);
+    pl_results_free(r);
+    r = run(f, "kind:talk", 0, 1, 1, PL_SORT_RELEVANCE);
+    assert_int_equal(r->total, 3);
+    assert_int_equal(r->n_hits, 1);
+    pl_results_free(r);
+    r = run(f, "kind:talk", 0, 0, 10, PL_SORT_DATE);
+    assert_int_equal(r->n_hits, 3);
+    assert_int_equal(r->hits[0].doc->rec.year, 2023);
+    assert_int_equal(r->hits[2].doc->rec.year, 2019);
+    pl_results_free(r);
+    r = run(f, "kind:talk", 0, 5, 10, PL_SORT_RELEVANCE);
+    assert_int_equal(r->total, 3);
+    assert_int_equal(r->n_hits, 0);
+    pl_results_free(r);
+}
+
+static void implicit_and_relaxes_when_nothing_matches(void **state)
+{
+    fx *f = *state;
+    /* no document has both: relaxed to OR (docs 2 and 5) */
+    assert_int_equal(total(f, "rust tiering", 0), 2);
+    assert_int_equal(total(f, "rust tiering", PL_SEARCH_PURE_AND), 0);
+    assert_int_equal(total(f, "rust AND tiering", 0), 0);
+    /* documents with more of the words rank first */
+    pl_results *r = run(f, "rust kernel drivers tiering", 0, 0, 10, PL_SORT_RELEVANCE);
+    assert_string_equal(r->hits[0].doc->rec.title, "Rust in the kernel");
+    pl_results_free(r);
+}
+
+static const char *span_text(const pl_hit *h, size_t i, char *buf, size_t cap)
+{
+    size_t n = h->highlights[i].end - h->highlights[i].start;
+    snprintf(buf, cap, "%.*s", (int)n, h->snippet_text + h->highlights[i].start);
+    return buf;
+}
+
+static void snippets_escape_and_mark(void **state)
+{
+    fx *f = *state;
+    pl_results *r = run(f, "confidential", 0, 0, 10, PL_SORT_RELEVANCE);
+    assert_int_equal(r->n_hits, 1);
+    const pl_hit *h = &r->hits[0];
+    assert_null(strstr(h->snippet_html, "<script>"));
+    assert_non_null(strstr(h->snippet_html, "&lt;script&gt;"));
+    assert_non_null(strstr(h->snippet_html, "&amp; more"));
+    assert_non_null(strstr(h->snippet_html, "<mark>confidential</mark>"));
+    assert_int_equal(h->n_highlights, 1);
+    char buf[64];
+    assert_string_equal(span_text(h, 0, buf, sizeof buf), "confidential");
+    /* snippet_text is a slice of the body at snippet_offset */
+    assert_memory_equal(docs[0].body + h->snippet_offset, h->snippet_text, strlen(h->snippet_text));
+    pl_results_free(r);
+    /* a phrase marks its occurrence only, not the lone "live"s */
+    r = run(f, "\"live migration\" title:scheduler", PL_SEARCH_PURE_AND, 0, 10, PL_SORT_RELEVANCE);
+    assert_int_equal(r->n_hits, 1);
+    h = &r->hits[0];
+    assert_int_equal(h->n_highlights, 1);
+    assert_string_equal(span_text(h, 0, buf, sizeof buf), "live migration");
+    pl_results_free(r);
+    /* no match in the body: the start of the body */
+    r = run(f, "title:memory", 0, 0, 10, PL_SORT_RELEVANCE);
+    assert_int_equal(r->hits[0].snippet_offset, 0);
+    pl_results_free(r);
+}
+
+static void explain_and_mentions(void **state)
+{
+    fx *f = *state;
+    pl_results *r = run(f, "live migration", PL_SEARCH_EXPLAIN, 0, 10, PL_SORT_RELEVANCE);
+    assert_non_null(r->hits[0].explain);
+    assert_non_null(strstr(r->hits[0].explain, "term live"));
+    assert_non_null(strstr(r->hits[0].explain, "title tf=1"));
+    pl_results_free(r);
+}
+
+typedef struct mcount {
+    uint32_t docs[8], mentions[8];
+    size_t n;
+} mcount;
+
+static int on_match(void *ctx, uint32_t docid, uint32_t mentions)
+{
+    mcount *m = ctx;
+    m->docs[m->n] = docid;
+    m->mentions[m->n++] = mentions;
+    return 0;
+}
+
+static void foreach_match_counts_mentions(void **state)
+{
+    fx *f = *state;
+    pl_query *q = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_query_parse(f->q, "live", 4, &q, &err), PL_OK);
+    mcount m = {0};
+    assert_int_equal(pl_query_foreach_match(f->q, f->snap, q, on_match, &m, &err), PL_OK);
+    pl_query_free(q);
+    assert_int_equal(m.n, 3);
+    /* doc1: title 1 + body 1; doc2: 1; doc3: 3 */
+    assert_int_equal(m.docs[0], 1);
+    assert_int_equal(m.mentions[0], 2);
+    assert_int_equal(m.mentions[1], 1);
+    assert_int_equal(m.mentions[2], 3);
+}
+
+static void suggest_and_did_you_mean(void **state)
+{
+    fx *f = *state;
+    pl_suggestion *s = NULL;
+    size_t n = 0;
+    pl_error err = {0};
+    assert_int_equal(pl_suggest(f->q, f->snap, "sched", 5, 10, &s, &n, &err), PL_OK);
+    int have_ext = 0, have_sched = 0;
+    for (size_t i = 0; i < n; i++) {
+        have_ext |= !strcmp(s[i].text, "sched_ext");
+        have_sched |= !strcmp(s[i].text, "scheduler");
+        if (i)
+            assert_true(s[i - 1].df >= s[i].df);
+    }
+    assert_true(have_ext && have_sched);
+    assert_string_equal(s[0].text, "scheduler"); /* in two documents */
+    pl_suggestions_free(s, n);
+    pl_results *r = run(f, "schedular", 0, 0, 10, PL_SORT_RELEVANCE);
+    assert_int_equal(r->total, 0);
+    assert_non_null(r->suggestion);
+    assert_string_equal(r->suggestion, "scheduler");
+    pl_results_free(r);
+    r = run(f, "scheduler", 0, 0, 10, PL_SORT_RELEVANCE);
+    assert_null(r->suggestion);
+    pl_results_free(r);
+}
+
+static void similar_excludes_itself(void **state)
+{
+    fx *f = *state;
+    pl_results *r = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_similar(f->q, f->snap, 3, 10, &r, &err), PL_OK);
+    assert_true(r->n_hits >= 1);
+    for (size_t i = 0; i < r->n_hits; i++)
+        assert_int_not_equal(r->hits[i].docid, 3);
+    pl_results_free(r);
+}
+
+static void bad_queries_and_options(void **state)
+{
+    fx *f = *state;
+    pl_search_opts o = {.q = "\"open", .q_len = 5, .kind = -1};
+    pl_results *r = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_search(f->q, f->snap, &o, &r, &err), PL_EPARSE);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "column 1"));
+    pl_error_clear(&err);
+    o.q = "rust";
+    o.q_len = 4;
+    o.limit = PL_SEARCH_MAX_LIMIT + 1;
+    assert_int_equal(pl_search(f->q, f->snap, &o, &r, &err), PL_EUSAGE);
+    /* deep nesting: a clean limit error, no crash */
+    size_t depth = 2000;
+    char *deep = malloc(2 * depth + 5);
+    memset(deep, '(', depth);
+    memcpy(deep + depth, "rust", 4);
+    memset(deep + depth + 4, ')', depth);
+    pl_query *q = NULL;
+    pl_error_clear(&err);
+    assert_int_equal(pl_query_parse(f->q, deep, 2 * depth + 4, &q, &err), PL_ELIMIT);
+    assert_non_null(strstr(err.msg, "nesting"));
+    free(deep);
+    pl_error_clear(&err);
+    assert_int_equal(pl_query_parse(f->q, "rust kernel)", 12, &q, &err), PL_EPARSE);
+    assert_non_null(strstr(err.msg, "column 12"));
+}
+
+static void synonyms_expand_from_a_user_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/pl-syn-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "# test\nfoo | bar baz\nsolo\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    pl_error err = {0};
+    pl_analyzer *an = NULL;
+    pl_synonyms *syn = NULL;
+    pl_qctx *q = NULL;
+    assert_int_equal(pl_analyzer_new(&an, &err), PL_OK);
+    assert_int_equal(pl_synonyms_load(path, an, &syn, &err), PL_OK);
+    assert_int_equal(pl_qctx_new(syn, &q, &err), PL_OK);
+    pl_query *query = NULL;
+    assert_int_equal(pl_query_parse(q, "foo", 3, &query, &err), PL_OK);
+    char *d = pl_query_describe(query);
+    assert_string_equal(d, "(foo SYN PHRASE(bar baz))");
+    pl_free(d);
+    pl_query_free(query);
+    assert_int_equal(pl_query_parse(q, "bar baz", 7, &query, &err), PL_OK);
+    d = pl_query_describe(query);
+    assert_string_equal(d, "(PHRASE(bar baz) SYN foo)");
+    pl_free(d);
+    pl_query_free(query);
+    pl_qctx_free(q);
+    pl_synonyms_free(syn);
+    pl_analyzer_free(an);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(boolean_operators_count_exactly),
+        cmocka_unit_test(filters_and_facets_are_exact),
+        cmocka_unit_test(ranking_pagination_and_sort),
+        cmocka_unit_test(implicit_and_relaxes_when_nothing_matches),
+        cmocka_unit_test(snippets_escape_and_mark),
+        cmocka_unit_test(explain_and_mentions),
+        cmocka_unit_test(foreach_match_counts_mentions),
+        cmocka_unit_test(suggest_and_did_you_mean),
+        cmocka_unit_test(similar_excludes_itself),
+        cmocka_unit_test(bad_queries_and_options),
+        cmocka_unit_test(synonyms_expand_from_a_user_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
