@@ -858,7 +858,7 @@ static int prefix_new(pl_exec *x, const pl_qnode *n, pl_it **out)
         rc = empty_new(out);
         goto done;
     }
-    multi_it *m;
+    multi_it *m = NULL;
     rc = multi_new(x, PL_Q_SYN, c.n, &m);
     if (rc != PL_OK)
         goto done;
@@ -926,7 +926,7 @@ static int build(pl_exec *x, const pl_qnode *n, unsigned pflags, pl_it **out)
     case PL_Q_ALL: return filter_new(x, NULL, out);
     default: break;
     }
-    multi_it *m;
+    multi_it *m = NULL;
     rc = multi_new(x, n->op, n->n_kids, &m);
     if (rc != PL_OK)
         return rc;
