@@ -283,6 +283,10 @@ int pl_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
         if (shift == 63 && (c & 0x7e))
             return PL_ECORRUPT; /* would overflow 64 bits */
         r |= (uint64_t)(c & 0x7f) << shift;
+        /* A last byte of 0 after the first is a padded (over-long) form:
+         * refused so each value has exactly one encoding. */
+        if (c == 0 && shift > 0)
+            return PL_ECORRUPT;
         if (!(c & 0x80)) {
             *v = r;
             *p = q;
