@@ -197,6 +197,10 @@ int pl_pos_decode(const uint8_t **p, const uint8_t *end, const uint32_t tf[PL_NF
                 return pl_error_set(err, PL_ECORRUPT, "positions: truncated");
             if (k && v == 0)
                 return pl_error_set(err, PL_ECORRUPT, "positions: do not ascend");
+            /* Checked before adding: a gap near 2^64 would wrap cur back
+             * below the previous position. */
+            if (v >= PL_FIELD_POS_BASE)
+                return pl_error_set(err, PL_ECORRUPT, "positions: beyond the field");
             cur = k ? cur + v : v;
             if (cur >= PL_FIELD_POS_BASE)
                 return pl_error_set(err, PL_ECORRUPT, "positions: beyond the field");
