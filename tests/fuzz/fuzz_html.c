@@ -1,0 +1,20 @@
+/*
+ * fuzz_html.c — pl_html_to_text (Indico and frab descriptions are HTML).
+ * The text it gives must be bounded by a small multiple of the input
+ * (an entity is at least 3 bytes and decodes to at most 4).
+ */
+#include "fuzz.h"
+
+#include "../../corpus/src/record.h"
+
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    pl_buf b = {0};
+    int rc = pl_html_to_text(&b, (const char *)data, size);
+    FUZZ_CHECK(rc == PL_OK || rc == PL_ENOMEM);
+    FUZZ_CHECK(b.n <= 2 * size + 16);
+    pl_buf_free(&b);
+    return 0;
+}
