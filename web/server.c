@@ -460,13 +460,32 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         *socket_context = pl_calloc(1, sizeof(pl_conn));
         atomic_fetch_add_explicit(&s->m.connections, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->open_conns, 1, memory_order_relaxed);
         return;
     }
+    atomic_fetch_sub_explicit(&s->open_conns, 1, memory_order_relaxed);
     pl_conn *conn = *socket_context;
     if (conn && conn->active)
         atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_relaxed);
     pl_free(conn);
     *socket_context = NULL;
+}
+
+/* Refuses a connection beyond --max-conns by closing it at once.  Left to
+ * itself MHD stops accepting at its limit, so further clients would wait
+ * in the kernel's backlog with no answer; a prompt close tells them to
+ * back off.  The count is read, not reserved: accepts are sequential per
+ * loop thread, so the overshoot is at most one connection per thread. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    pl_server *s = cls;
+    (void)addr;
+    (void)addrlen;
+    if (atomic_load_explicit(&s->open_conns, memory_order_relaxed) >= (long)s->max_conns) {
+        atomic_fetch_add_explicit(&s->m.refused, 1, memory_order_relaxed);
+        return MHD_NO;
+    }
+    return MHD_YES;
 }
 
 static int hexval(char ch)
@@ -655,6 +674,10 @@ char *pl_server_metrics_text(pl_server *s, uint64_t generation, uint32_t docs, s
                   "# HELP plumbline_http_connections_total Accepted connections.\n"
                   "# TYPE plumbline_http_connections_total counter\n"
                   "plumbline_http_connections_total %llu\n"
+                  "# HELP plumbline_http_connections_refused_total Connections closed at once "
+                  "(over --max-conns).\n"
+                  "# TYPE plumbline_http_connections_refused_total counter\n"
+                  "plumbline_http_connections_refused_total %llu\n"
                   "# HELP plumbline_http_requests_in_flight Requests being answered.\n"
                   "# TYPE plumbline_http_requests_in_flight gauge\n"
                   "plumbline_http_requests_in_flight %ld\n"
@@ -719,6 +742,7 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
     unsigned max_conns = opts->max_conns ? opts->max_conns : 1024;
     unsigned per_ip = opts->max_conns_per_ip ? opts->max_conns_per_ip : 512;
     unsigned timeout = opts->timeout_s ? opts->timeout_s : 15;
+    s->max_conns = max_conns;
 
     if (pl_store_open(&s->store, opts->db_dir, PL_STORE_READONLY, err) != PL_OK)
         goto fail;
@@ -756,10 +780,10 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
     }
 
     s->d = MHD_start_daemon(
-        flags, opts->port, NULL, NULL, on_request, s,
+        flags, opts->port, on_accept, s, on_request, s,
         /* First, so that errors of the options below go through it too. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_conns + PL_SERVER_MAX_THREADS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PL_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK,
         on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,

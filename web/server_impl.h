@@ -67,12 +67,15 @@ struct pl_server {
     uint16_t port;
     uint64_t started_us;
     atomic_long in_flight;
+    atomic_long open_conns;
+    unsigned max_conns;
     _Atomic uint64_t generation; /* of the last snapshot taken */
     struct {
         _Atomic uint64_t requests[PL_EP_COUNT][PL_N_STATUS];
         _Atomic uint64_t latency[PL_EP_COUNT][PL_LAT_BUCKETS + 1];
         _Atomic uint64_t latency_sum_us[PL_EP_COUNT];
         _Atomic uint64_t connections;
+        _Atomic uint64_t refused;
     } m;
 };
 

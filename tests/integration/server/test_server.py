@@ -1,0 +1,561 @@
+#!/usr/bin/env python3
+"""Black-box tests of `plumbline serve`: every endpoint, every row of the
+bad-input table in docs/api.md, CORS, limits, a rebuild under load and
+signal shutdown.  Speaks HTTP with http.client, and raw sockets where a
+request has to be malformed.  Prints TAP.
+
+usage: test_server.py PLUMBLINE_EXE
+"""
+import calendar
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+EXE = os.path.abspath(sys.argv[1])
+SRC = os.environ.get('PLUMBLINE_SOURCE_ROOT',
+                     os.path.join(os.path.dirname(__file__), '..', '..', '..'))
+TIMEOUT = 10
+
+results = []
+
+
+def check(name, cond, detail=''):
+    results.append(bool(cond))
+    n = len(results)
+    if cond:
+        print('ok %d - %s' % (n, name))
+    else:
+        print('not ok %d - %s' % (n, name))
+        if detail:
+            for line in str(detail).splitlines()[:20]:
+                print('#   ' + line)
+    sys.stdout.flush()
+    return cond
+
+
+class Server:
+    def __init__(self, db, *args):
+        self.errf = tempfile.TemporaryFile()
+        self.p = subprocess.Popen([EXE, 'serve', '--db', db, '--port', '0'] + list(args),
+                                  stdout=subprocess.PIPE, stderr=self.errf)
+        self.port = None
+        deadline = time.time() + TIMEOUT
+        line = b''
+        while time.time() < deadline:
+            line = self.p.stdout.readline()
+            if line or self.p.poll() is not None:
+                break
+        m = re.match(rb'listening on http://127\.0\.0\.1:(\d+)', line)
+        if m:
+            self.port = int(m.group(1))
+
+    def conn(self):
+        return http.client.HTTPConnection('127.0.0.1', self.port, timeout=TIMEOUT)
+
+    def get(self, path, method='GET', headers=None, body=None):
+        c = self.conn()
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            data = r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        finally:
+            c.close()
+
+    def json(self, path):
+        st, h, data = self.get(path)
+        try:
+            return st, h, json.loads(data)
+        except ValueError:
+            return st, h, None
+
+    def raw(self, data, read=True):
+        s = socket.create_connection(('127.0.0.1', self.port), timeout=TIMEOUT)
+        try:
+            s.sendall(data)
+            if not read:
+                return b''
+            out = b''
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except (ConnectionResetError, socket.timeout):
+                    break
+                if not chunk:
+                    break
+                out += chunk
+                # Keep-alive: once an answer has begun, stop at a pause.
+                s.settimeout(0.3)
+            return out
+        finally:
+            s.close()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+        try:
+            rc = self.p.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = self.p.wait()
+        self.p.stdout.close()
+        self.errf.seek(0)
+        self.stderr = self.errf.read().decode('utf-8', 'replace')
+        self.errf.close()
+        return rc
+
+
+def index(db):
+    return subprocess.run([EXE, 'index', '--db', db], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=120)
+
+
+def q(params):
+    return urllib.parse.urlencode(params, doseq=True)
+
+
+def is_error(status, h, data, code=None):
+    """The error envelope, with the headers every answer carries."""
+    try:
+        j = json.loads(data)
+    except ValueError:
+        return False
+    ok = (isinstance(j, dict) and list(j) == ['error'] and isinstance(j['error'], dict)
+          and isinstance(j['error'].get('code'), str) and isinstance(j['error'].get('message'), str)
+          and j['error']['message'] != ''
+          and h.get('content-type') == 'application/json; charset=utf-8'
+          and h.get('x-content-type-options') == 'nosniff' and 'cache-control' in h)
+    return ok and (code is None or j['error']['code'] == code)
+
+
+def expect_error(srv, name, path, status, code, method='GET', headers=None):
+    st, h, data = srv.get(path, method=method, headers=headers)
+    check('%s -> %d %s' % (name, status, code), st == status and is_error(st, h, data, code),
+          '%s %s\n%s' % (st, h, data[:300]))
+    return st, h, data
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='plumbline-server-')
+    db = os.path.join(tmp, 'index')
+    servers = []
+    try:
+        r = index(db)
+        check('index the bundled corpus', r.returncode == 0, r.stderr.decode()[-500:])
+        t0 = time.time()
+        srv = Server(db)
+        servers.append(srv)
+        if not check('server starts and prints its port', srv.port, srv.p.poll()):
+            return
+        st, _, _ = srv.get('/healthz')
+        check('first request answered (%.0f ms after start)' % ((time.time() - t0) * 1000),
+              st == 200)
+        run_endpoints(srv)
+        run_errors(srv)
+        run_cors(srv, db)
+        run_limits(db)
+        run_garbage(srv)
+        run_rebuild(srv, db)
+        rc = srv.stop(signal.SIGTERM)
+        check('SIGTERM: exit status 0', rc == 0, srv.stderr[-500:])
+        check('access log line per request on stderr',
+              re.search(r'^GET /healthz 200 \d+ \d+us$', srv.stderr, re.M), srv.stderr[-500:])
+        check('access log never shows query strings', 'q=' not in srv.stderr)
+        s2 = Server(db, '--quiet')
+        servers.append(s2)
+        s2.get('/healthz')
+        rc = s2.stop(signal.SIGINT)
+        check('SIGINT: exit status 0', rc == 0)
+        check('--quiet: no access log', 'GET /healthz' not in s2.stderr, s2.stderr)
+    finally:
+        for s in servers:
+            if s.p.poll() is None:
+                s.p.kill()
+                s.p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_source(rel):
+    with open(os.path.join(SRC, rel), 'rb') as f:
+        return f.read()
+
+
+def run_endpoints(srv):
+    for path, rel, ctype in [('/', 'web/static/index.html', 'text/html; charset=utf-8'),
+                             ('/index.html', 'web/static/index.html', 'text/html; charset=utf-8'),
+                             ('/app.js', 'web/static/app.js', 'text/javascript; charset=utf-8'),
+                             ('/style.css', 'web/static/style.css', 'text/css; charset=utf-8')]:
+        st, h, data = srv.get(path)
+        check('GET %s serves %s' % (path, rel),
+              st == 200 and data == read_source(rel) and h.get('content-type') == ctype
+              and h.get('x-content-type-options') == 'nosniff' and 'cache-control' in h,
+              (st, h))
+
+    st, h, doc = srv.json('/api/openapi.json')
+    paths = set((doc or {}).get('paths', {}))
+    want = {'/api/search', '/api/suggest', '/api/docs/{id}', '/api/docs/{id}/similar',
+            '/api/trends', '/api/trends/compare', '/api/terms/rising', '/api/terms/cooccur',
+            '/api/stats', '/healthz', '/metrics'}
+    check('GET /api/openapi.json is OpenAPI 3 listing every endpoint',
+          st == 200 and str(doc.get('openapi', '')).startswith('3.') and want <= paths,
+          sorted(want - paths))
+    check('openapi.json equals web/openapi.json',
+          srv.get('/api/openapi.json')[2] == read_source('web/openapi.json'))
+
+    st, h, stats = srv.json('/api/stats')
+    years = [y['year'] for y in (stats or {}).get('years', [])]
+    check('GET /api/stats has the three bundled years',
+          st == 200 and {2019, 2023, 2024} <= set(years) and years == sorted(years), stats)
+    check('stats: documents per year add up',
+          st == 200 and stats['documents'] == sum(y['documents'] for y in stats['years'])
+          and all(y['documents'] == sum(y['kinds'].values()) for y in stats['years']), stats)
+    check('stats: build time and versions', st == 200 and stats.get('built_at')
+          and stats['versions'].get('plumbline'), stats)
+
+    st, h, hz = srv.json('/healthz')
+    check('GET /healthz', st == 200 and hz['status'] == 'ok'
+          and hz['documents'] == (stats or {}).get('documents'), hz)
+
+    st, h, res = srv.json('/api/search?' + q({'q': 'BPF'}))
+    hits = (res or {}).get('hits', [])
+    check('GET /api/search?q=BPF finds documents',
+          st == 200 and res['total'] >= 1 and 1 <= len(hits) <= 10
+          and all('id' in x and 'title' in x and 'year' in x for x in hits), res)
+    st, h, two = srv.json('/api/search?' + q({'q': 'BPF', 'limit': 2}))
+    st2, h, one = srv.json('/api/search?' + q({'q': 'BPF', 'limit': 1, 'offset': 1}))
+    check('search: limit and offset page through the same ranking',
+          st == 200 and st2 == 200 and len(two['hits']) <= 2 and
+          (len(two['hits']) < 2 or two['hits'][1]['id'] == one['hits'][0]['id']), (two, one))
+    st, h, res = srv.json('/api/search?' + q({'q': 'kernel', 'year': '2019', 'limit': 50}))
+    check('search: year=2019 filters', st == 200 and res['hits']
+          and all(x['year'] == 2019 for x in res['hits']), res)
+    st, h, res = srv.json('/api/search?' + q({'q': 'kernel', 'year': '2023..2024', 'limit': 50}))
+    check('search: year=2023..2024 filters', st == 200 and res['hits']
+          and all(2023 <= x['year'] <= 2024 for x in res['hits']), res)
+    st, h, res = srv.json('/api/search?' + q({'q': 'kernel', 'kind': 'mc', 'limit': 50}))
+    check('search: kind=mc filters', st == 200 and res['hits']
+          and all(x['kind'] == 'mc' for x in res['hits']), res)
+    st, h, res = srv.json('/api/search?' + q({'q': 'kernel', 'sort': 'date'}))
+    check('search: sort=date', st == 200 and 'hits' in res)
+
+    if hits:
+        did = hits[0]['id']
+        st, h, d = srv.json('/api/docs/' + urllib.parse.quote(did))
+        check('GET /api/docs/{id} returns the record',
+              st == 200 and d['id'] == did and isinstance(d.get('body'), str)
+              and d['year'] == hits[0]['year'] and '/' not in d.get('source', '/'), d)
+        st, h, sim = srv.json('/api/docs/%s/similar?limit=3' % urllib.parse.quote(did))
+        check('GET /api/docs/{id}/similar', st == 200 and len(sim['hits']) <= 3
+              and did not in [x['id'] for x in sim['hits']], sim)
+    else:
+        check('GET /api/docs/{id} returns the record', False, 'no search hit to fetch')
+        check('GET /api/docs/{id}/similar', False, 'no search hit')
+
+    st, h, sg = srv.json('/api/suggest?prefix=sch')
+    check('GET /api/suggest?prefix=sch', st == 200 and sg['suggestions'] and all(
+        s['text'].startswith('sch') and s['df'] >= 1 for s in sg['suggestions']), sg)
+
+    st, h, tr = srv.json('/api/trends?' + q({'topic': ['BPF', 'Rust', 'CXL']}))
+    series = (tr or {}).get('series', [])
+    tyears = [t['year'] for t in (tr or {}).get('totals', [])]
+    check('GET /api/trends: one series per topic, in order',
+          st == 200 and [s['topic'] for s in series] == ['BPF', 'Rust', 'CXL'], tr)
+    check('trends: a point per year for every series', st == 200 and tyears == sorted(tyears)
+          and {2019, 2023, 2024} <= set(tyears)
+          and all([p['year'] for p in s['points']] == tyears for s in series), tyears)
+    st, h, tr = srv.json('/api/trends?' + q({'topic': 'BPF', 'from': 2023, 'to': 2024}))
+    check('trends: from/to bound the years', st == 200
+          and all(2023 <= t['year'] <= 2024 for t in tr['totals']), tr)
+
+    # Grafana (Infinity / JSON API datasources) reads an array of flat rows
+    # with a time field in epoch milliseconds.
+    st, h, gf = srv.json('/api/trends?' + q({'topic': ['BPF', 'Rust'], 'format': 'grafana'}))
+    ok = st == 200 and isinstance(gf, list) and len(gf) == 2 * len(tyears)
+    for row in gf if ok else []:
+        ok = ok and isinstance(row, dict) and row.get('topic') in ('BPF', 'Rust')
+        ok = ok and isinstance(row.get('time'), int) and all(
+            not isinstance(v, (dict, list)) for v in row.values())
+        yr = time.gmtime(row['time'] / 1000).tm_year if ok else 0
+        ok = ok and row['time'] == calendar.timegm((yr, 1, 1, 0, 0, 0)) * 1000
+    check('trends format=grafana: flat rows, time = 1 January in epoch ms', ok, gf)
+    # Vega-Lite reads data.values: an array of flat objects; year as a
+    # string so that it is an ordinal/temporal field.
+    st, h, vg = srv.json('/api/trends?' + q({'topic': ['BPF', 'Rust'], 'format': 'vega'}))
+    ok = st == 200 and isinstance(vg, list) and len(vg) == 2 * len(tyears)
+    for row in vg if ok else []:
+        ok = ok and isinstance(row, dict) and row.get('topic') in ('BPF', 'Rust')
+        ok = ok and isinstance(row.get('year'), str) and re.fullmatch(r'\d{4}', row['year'])
+        ok = ok and all(not isinstance(v, (dict, list)) for v in row.values())
+    check('trends format=vega: flat rows for data.values, year as a string', ok, vg)
+    st, h, csv = srv.get('/api/trends?' + q({'topic': 'BPF', 'format': 'csv'}))
+    lines = csv.decode('utf-8', 'replace').split('\r\n')
+    check('trends format=csv: text/csv, header + one CRLF row per year',
+          st == 200 and h['content-type'].startswith('text/csv; charset=utf-8')
+          and lines[-1] == '' and len(lines) - 2 == len(tyears), csv[:300])
+
+    st, h, cp = srv.json('/api/trends/compare?' + q({'topic': 'BPF', 'a': 2019, 'b': 2024}))
+    check('GET /api/trends/compare', st == 200 and cp['a']['year'] == 2019
+          and cp['b']['year'] == 2024, cp)
+    st, h, ri = srv.json('/api/terms/rising?' + q({'from': 2019, 'to': 2024, 'limit': 5}))
+    check('GET /api/terms/rising', st == 200 and isinstance(ri.get('rising'), list)
+          and len(ri['rising']) <= 5, ri)
+    st, h, co = srv.json('/api/terms/cooccur?' + q({'topic': 'BPF', 'year': 2024}))
+    check('GET /api/terms/cooccur', st == 200 and isinstance(co.get('associated'), list), co)
+
+    st, h, data = srv.get('/api/stats', method='HEAD')
+    check('HEAD answers headers only', st == 200 and data == b''
+          and int(h.get('content-length', '0')) > 0, h)
+
+    st, h, data = srv.get('/metrics')
+    text = data.decode()
+    m = re.search(r'^plumbline_http_requests_total\{endpoint="search",code="200"\} (\d+)$',
+                  text, re.M)
+    check('GET /metrics: requests by endpoint and status',
+          st == 200 and h['content-type'].startswith('text/plain; version=0.0.4')
+          and m and int(m.group(1)) >= 6, text[:500])
+    check('metrics: latency histogram and index generation',
+          re.search(r'^plumbline_http_request_duration_seconds_bucket\{endpoint="search",'
+                    r'le="\+Inf"\} \d+$', text, re.M)
+          and re.search(r'^plumbline_index_generation \d+$', text, re.M), text[-800:])
+
+
+def run_errors(srv):
+    E = expect_error
+    E(srv, 'unknown endpoint', '/api/nope', 404, 'not_found')
+    E(srv, 'no filesystem path', '/../web/server.c', 404, 'not_found')
+    E(srv, 'no directory listing', '/static/', 404, 'not_found')
+    E(srv, 'unknown doc subpath', '/api/docs/x/y', 404, 'not_found')
+    st, h, _ = E(srv, 'POST /api/search', '/api/search?q=x', 405, 'method_not_allowed',
+                 method='POST')
+    check('405 carries Allow', 'GET' in h.get('allow', ''), h)
+    E(srv, 'DELETE /healthz', '/healthz', 405, 'method_not_allowed', method='DELETE')
+    E(srv, 'OPTIONS on the page', '/', 405, 'method_not_allowed', method='OPTIONS')
+    E(srv, 'missing q', '/api/search', 400, 'missing_parameter')
+    E(srv, 'limit=abc', '/api/search?q=x&limit=abc', 400, 'bad_parameter')
+    E(srv, 'limit above the maximum (101)', '/api/search?q=x&limit=101', 400, 'bad_parameter')
+    E(srv, 'limit=0', '/api/search?q=x&limit=0', 400, 'bad_parameter')
+    E(srv, 'limit=-1', '/api/search?q=x&limit=-1', 400, 'bad_parameter')
+    E(srv, 'offset=1e18', '/api/search?q=x&offset=1e18', 400, 'bad_parameter')
+    E(srv, 'offset=1000000000000000000', '/api/search?q=x&offset=1000000000000000000', 400,
+      'bad_parameter')
+    E(srv, 'offset above the maximum', '/api/search?q=x&offset=10001', 400, 'bad_parameter')
+    E(srv, 'sort=bogus', '/api/search?q=x&sort=bogus', 400, 'bad_parameter')
+    E(srv, 'year=19', '/api/search?q=x&year=19', 400, 'bad_parameter')
+    E(srv, 'year=2023..2019', '/api/search?q=x&year=2023..2019', 400, 'bad_parameter')
+    E(srv, 'year=..', '/api/search?q=x&year=..', 400, 'bad_parameter')
+    E(srv, 'kind=bogus', '/api/search?q=x&kind=bogus', 400, 'bad_parameter')
+    E(srv, 'empty track', '/api/search?q=x&track=', 400, 'bad_parameter')
+    E(srv, 'unknown parameter', '/api/search?q=x&lmit=5', 400, 'bad_parameter')
+    E(srv, 'repeated q', '/api/search?q=x&q=y', 400, 'bad_parameter')
+    E(srv, 'too many parameters', '/api/search?q=x&' + '&'.join('topic=%d' % i for i in range(40)),
+      400, 'bad_parameter')
+    st, h, data = E(srv, 'malformed query syntax', '/api/search?' + q({'q': '"unbalanced'}),
+                    400, 'bad_query')
+    E(srv, 'query too long', '/api/search?' + q({'q': 'a ' * 2100}), 400, 'query_too_large')
+    E(srv, 'invalid UTF-8 in a parameter', '/api/search?q=%FF%FE', 400, 'bad_parameter')
+    E(srv, 'overlong UTF-8 in a parameter', '/api/search?q=%C0%AF', 400, 'bad_parameter')
+    E(srv, 'NUL in a parameter', '/api/search?q=a%00b', 400, 'bad_parameter')
+    E(srv, 'bad percent-encoding', '/api/search?q=a%zz', 400, 'bad_parameter')
+    E(srv, 'truncated percent-encoding', '/api/search?q=a%4', 400, 'bad_parameter')
+    E(srv, 'missing prefix', '/api/suggest', 400, 'missing_parameter')
+    E(srv, 'suggest limit=1000', '/api/suggest?prefix=a&limit=1000', 400, 'bad_parameter')
+    E(srv, 'unknown document', '/api/docs/no-such-doc', 404, 'not_found')
+    E(srv, 'similar of unknown document', '/api/docs/no-such-doc/similar', 404, 'not_found')
+    E(srv, 'empty document id', '/api/docs/', 400, 'bad_parameter')
+    E(srv, 'document id too long', '/api/docs/' + 'a' * 300, 400, 'bad_parameter')
+    E(srv, 'trends without topic', '/api/trends', 400, 'missing_parameter')
+    E(srv, 'trends with 17 topics', '/api/trends?' + q({'topic': ['t%d' % i for i in range(17)]}),
+      400, 'bad_parameter')
+    E(srv, 'trends format=xml', '/api/trends?topic=BPF&format=xml', 400, 'bad_parameter')
+    E(srv, 'trends from after to', '/api/trends?topic=BPF&from=2024&to=2019', 400,
+      'bad_parameter')
+    E(srv, 'trends top=99', '/api/trends?topic=BPF&top=99', 400, 'bad_parameter')
+    E(srv, 'trends topic with a syntax error', '/api/trends?' + q({'topic': '"BPF'}), 400,
+      'bad_query')
+    E(srv, 'compare without b', '/api/trends/compare?topic=BPF&a=2019', 400, 'missing_parameter')
+    E(srv, 'compare with two topics', '/api/trends/compare?topic=a&topic=b&a=2019&b=2024', 400,
+      'bad_parameter')
+    E(srv, 'rising without from', '/api/terms/rising?to=2024', 400, 'missing_parameter')
+    E(srv, 'rising limit=0', '/api/terms/rising?from=2019&to=2024&limit=0', 400, 'bad_parameter')
+    E(srv, 'cooccur year=abc', '/api/terms/cooccur?topic=BPF&year=abc', 400, 'bad_parameter')
+    E(srv, 'parameters on /healthz', '/healthz?x=1', 400, 'bad_parameter')
+
+    st, h, data = E(srv, 'URI longer than 8 KiB', '/api/search?q=' + 'a' * 9000, 414,
+                    'uri_too_long')
+    st, h, data = E(srv, 'headers larger than 16 KiB', '/healthz', 431, 'headers_too_large',
+                    headers={'X-Big': 'b' * 20000})
+    # Beyond the connection's memory, libmicrohttpd answers by itself.
+    out = srv.raw(b'GET /?' + b'a' * 300000 + b' HTTP/1.1\r\nHost: x\r\n\r\n')
+    check('URI beyond the connection memory: 414 from the server, no 5xx',
+          out.startswith(b'HTTP/1.1 414'), out[:200])
+    out = srv.raw(b'GET / HTTP/1.1\r\nHost: x\r\n' + b'X-Big: ' + b'b' * 300000 + b'\r\n\r\n')
+    check('headers beyond the connection memory: 431 or 414, no 5xx',
+          re.match(rb'HTTP/1\.1 4(31|14)', out), out[:200])
+    st, _, _ = srv.get('/healthz')
+    check('server healthy after the oversized requests', st == 200)
+
+
+def run_cors(srv, db):
+    st, h, _ = srv.get('/api/stats', headers={'Origin': 'https://x.example'})
+    check('CORS default: Access-Control-Allow-Origin *',
+          st == 200 and h.get('access-control-allow-origin') == '*', h)
+    st, h, _ = srv.get('/api/search?q=x&limit=nope', headers={'Origin': 'https://x.example'})
+    check('CORS headers on errors too', h.get('access-control-allow-origin') == '*', h)
+    st, h, data = srv.get('/api/search', method='OPTIONS', headers={
+        'Origin': 'https://x.example', 'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'content-type'})
+    check('OPTIONS preflight: 204 with methods, headers, max-age',
+          st == 204 and data == b'' and 'GET' in h.get('access-control-allow-methods', '')
+          and 'content-type' in h.get('access-control-allow-headers', '').lower()
+          and int(h.get('access-control-max-age', '0')) > 0
+          and h.get('access-control-allow-origin') == '*', h)
+    st, h, _ = srv.get('/')
+    check('no CORS header on the page', 'access-control-allow-origin' not in h, h)
+    s = Server(db, '--quiet', '--cors-origin', 'https://a.example', '--cors-origin',
+               'https://b.example')
+    try:
+        st, h, _ = s.get('/api/stats', headers={'Origin': 'https://b.example'})
+        check('--cors-origin: a listed origin is echoed, with Vary: Origin',
+              st == 200 and h.get('access-control-allow-origin') == 'https://b.example'
+              and 'origin' in h.get('vary', '').lower(), h)
+        st, h, _ = s.get('/api/stats', headers={'Origin': 'https://evil.example'})
+        check('--cors-origin: another origin gets no Allow-Origin',
+              st == 200 and 'access-control-allow-origin' not in h, h)
+    finally:
+        s.stop()
+
+
+def run_limits(db):
+    s = Server(db, '--quiet', '--threads', '1', '--max-conns', '4', '--timeout', '1')
+    try:
+        socks = []
+        for _ in range(8):
+            try:
+                socks.append(socket.create_connection(('127.0.0.1', s.port), timeout=3))
+            except OSError:
+                pass
+        time.sleep(0.3)
+        refused = 0
+        for k in socks:
+            try:
+                k.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+                data = k.recv(4096)
+            except OSError:
+                data = b''
+            if not data:
+                refused += 1
+            elif b' 5' in data.split(b'\r\n', 1)[0]:
+                refused = -100
+        for k in socks:
+            k.close()
+        check('connections beyond --max-conns are closed cleanly (%d of 8)' % refused,
+              refused >= 4, refused)
+        time.sleep(0.2)
+        st, _, _ = s.get('/healthz')
+        check('server answers again once connections are gone', st == 200)
+
+        k = socket.create_connection(('127.0.0.1', s.port), timeout=TIMEOUT)
+        k.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n')
+        t0 = time.time()
+        try:
+            data = k.recv(4096)
+        except OSError:
+            data = b''
+        k.close()
+        took = time.time() - t0
+        check('slow client timed out after --timeout (%.1f s)' % took,
+              data == b'' and 0.5 <= took <= 5, (data, took))
+        st, _, _ = s.get('/healthz')
+        check('server healthy after the slow client', st == 200)
+    finally:
+        rc = s.stop()
+        check('limits server exits 0', rc == 0)
+
+
+def run_garbage(srv):
+    rnd = random.Random(7)
+    bad5xx = []
+    # An unknown HTTP version is the one 5xx: RFC 9110 15.6.6 names 505 for
+    # it (libmicrohttpd answers it itself), and it is checked as such.
+    out = srv.raw(b'GET / HTTP/9.9\r\nHost: x\r\n\r\n')
+    check('HTTP/9.9 -> 505 HTTP Version Not Supported', out.startswith(b'HTTP/1.1 505'), out[:100])
+    samples = [b'\r\n\r\n', b'GET\r\n\r\n', b'GET / HTTP/1.2\r\n\r\n', b'\x00\x01\x02\r\n\r\n',
+               b'GET /api/search?q=%' + b'\r\n\r\n', b'GET  HTTP/1.1\r\n\r\n',
+               b'GET /api/search?q=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n',
+               b'GET /api/docs/\xc3 HTTP/1.1\r\nHost: x\r\n\r\n',
+               b'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n',
+               b'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n']
+    for _ in range(40):
+        path = bytes(rnd.randrange(33, 256) for _ in range(rnd.randrange(1, 60)))
+        samples.append(b'GET /api/search?q=' + path + b' HTTP/1.1\r\nHost: x\r\n\r\n')
+    for data in samples:
+        out = srv.raw(data)
+        first = out.split(b'\r\n', 1)[0]
+        if re.match(rb'HTTP/1\.[01] 5', first):
+            bad5xx.append((data[:60], first))
+    check('%d malformed requests: no 5xx' % len(samples), not bad5xx, bad5xx)
+    st, _, _ = srv.get('/healthz')
+    check('server alive after malformed requests', st == 200)
+
+
+def run_rebuild(srv, db):
+    st, _, before = srv.json('/healthz')
+    stop = threading.Event()
+    stats = {'ok': 0, 'fail': []}
+
+    def loop():
+        c = srv.conn()
+        paths = ['/api/search?q=BPF', '/healthz', '/api/stats', '/api/trends?topic=Rust']
+        i = 0
+        while not stop.is_set():
+            p = paths[i % len(paths)]
+            i += 1
+            try:
+                c.request('GET', p)
+                r = c.getresponse()
+                r.read()
+                if r.status == 200:
+                    stats['ok'] += 1
+                else:
+                    stats['fail'].append((p, r.status))
+            except (OSError, http.client.HTTPException) as e:
+                stats['fail'].append((p, repr(e)))
+                c.close()
+                c = srv.conn()
+        c.close()
+
+    threads = [threading.Thread(target=loop) for _ in range(2)]
+    for t in threads:
+        t.start()
+    r = index(db)
+    time.sleep(0.2)
+    stop.set()
+    for t in threads:
+        t.join(TIMEOUT)
+    check('rebuild while serving succeeds', r.returncode == 0, r.stderr.decode()[-300:])
+    check('no failed request during the rebuild (%d answered)' % stats['ok'],
+          not stats['fail'] and stats['ok'] > 10, stats['fail'][:5])
+    st, _, after = srv.json('/healthz')
+    check('the rebuilt index is picked up without restart',
+          st == 200 and before and after['generation'] != before['generation'],
+          (before, after))
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except Exception as e:  # a crash of the script is a failure, not silence
+        check('test script ran to the end', False, repr(e))
+    print('1..%d' % len(results))
+    sys.exit(0 if all(results) else 1)
