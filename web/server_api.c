@@ -17,11 +17,7 @@
 const char *const pl_search_params[] = {"q",    "limit", "offset",  "sort", "year",
                                         "kind", "track", "explain", NULL};
 const char *const pl_suggest_params[] = {"prefix", "limit", NULL};
-const char *const pl_trends_params[] = {"topic", "kind", "track", "from", "to", "format", NULL};
 const char *const pl_topic_repeat[] = {"topic", NULL};
-const char *const pl_compare_params[] = {"topic", "a", "b", "kind", "track", NULL};
-const char *const pl_rising_params[] = {"from", "to", "limit", "kind", "track", NULL};
-const char *const pl_cooccur_params[] = {"topic", "year", "limit", NULL};
 
 #define PL_MAX_OFFSET 10000
 #define PL_SUGGEST_MAX 50
@@ -477,33 +473,178 @@ enum MHD_Result pl_api_stats(pl_rctx *x)
 
 /* ---- trends --------------------------------------------------------------------- */
 
+const char *const pl_trends_params[] = {"topic", "kind",   "track", "from",
+                                        "to",    "format", "top",   NULL};
+const char *const pl_compare_params[] = {"topic", "a", "b", "kind", "track", NULL};
+const char *const pl_rising_params[] = {"from", "to", "limit", "kind", "track", NULL};
+const char *const pl_cooccur_params[] = {"topic", "year", "limit", "kind", "track", NULL};
+
+/* A required single year. */
+static int param_year(pl_rctx *x, const char *name, int required, int *out, enum MHD_Result *ret)
+{
+    const pl_param *p = pl_param_get(&x->params, name);
+    *out = 0;
+    if (!p) {
+        if (!required)
+            return 0;
+        *ret = pl_respond_error(x, 400, "missing_parameter", "%s (a year) is required", name);
+        return -1;
+    }
+    if (parse_year(p->v, p->vn, out)) {
+        *ret =
+            pl_respond_error(x, 400, "bad_parameter", "%s must be a year from %d to %d, got '%.*s'",
+                             name, PL_YEAR_MIN, PL_YEAR_MAX, (int)(p->vn > 40 ? 40 : p->vn), p->v);
+        return -1;
+    }
+    return 0;
+}
+
+/* The topic values, in order; at least one, at most `max`. */
+static int param_topics(pl_rctx *x, const char **topics, size_t max, size_t *n,
+                        enum MHD_Result *ret)
+{
+    *n = 0;
+    for (size_t i = 0; i < x->params.n; i++) {
+        const pl_param *p = &x->params.a[i];
+        if (p->kn != 5 || memcmp(p->k, "topic", 5))
+            continue;
+        if (*n == max) {
+            *ret = pl_respond_error(x, 400, "bad_parameter", "at most %zu topics", max);
+            return -1;
+        }
+        if (p->vn == 0 || p->vn > PL_QUERY_MAX_BYTES) {
+            *ret = pl_respond_error(x, 400, "bad_parameter", "a topic must be 1 to %d bytes",
+                                    PL_QUERY_MAX_BYTES);
+            return -1;
+        }
+        topics[(*n)++] = p->v;
+    }
+    if (!*n) {
+        *ret = pl_respond_error(x, 400, "missing_parameter", "topic is required");
+        return -1;
+    }
+    return 0;
+}
+
+static int trend_filters(pl_rctx *x, pl_trend_opts *o, enum MHD_Result *ret)
+{
+    pl_trend_opts_init(o);
+    return param_kind(x, &o->kind, ret) || param_track(x, &o->track, ret) ? -1 : 0;
+}
+
 enum MHD_Result pl_api_trends(pl_rctx *x)
 {
     enum MHD_Result ret;
-    int kind;
-    const char *track;
-    if (!pl_param_get(&x->params, "topic"))
-        return pl_respond_error(x, 400, "missing_parameter", "at least one topic is required");
-    if (param_kind(x, &kind, &ret) || param_track(x, &track, &ret))
+    pl_trend_opts o;
+    const char *topics[PL_TRENDS_MAX_TOPICS];
+    size_t n;
+    unsigned long top;
+    if (param_topics(x, topics, PL_TRENDS_MAX_TOPICS, &n, &ret) || trend_filters(x, &o, &ret) ||
+        param_year(x, "from", 0, &o.year_from, &ret) || param_year(x, "to", 0, &o.year_to, &ret) ||
+        param_uint(x, "top", o.top_k, 0, PL_TRENDS_MAX_TOP, &top, &ret))
         return ret;
-    return pl_respond_error(x, 503, "unavailable", "trends are not available in this build");
+    if (o.year_from && o.year_to && o.year_from > o.year_to)
+        return pl_respond_error(x, 400, "bad_parameter", "from (%d) is after to (%d)", o.year_from,
+                                o.year_to);
+    o.top_k = (uint32_t)top;
+    const pl_param *fp = pl_param_get(&x->params, "format");
+    const char *format = fp ? fp->v : "json";
+    if (strcmp(format, "json") && strcmp(format, "grafana") && strcmp(format, "vega") &&
+        strcmp(format, "csv"))
+        return pl_respond_error(x, 400, "bad_parameter",
+                                "format must be json, grafana, vega or csv, got '%.40s'", format);
+    pl_qctx *qc;
+    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+        return ret;
+    pl_trends *t = NULL;
+    pl_error err = {0};
+    if (pl_trends_compute(qc, x->snap, topics, n, &o, &t, &err) != PL_OK)
+        return engine_error(x, &err);
+    if (!strcmp(format, "csv")) {
+        pl_buf b = {0};
+        int rc = pl_trends_csv(t, &b);
+        pl_trends_free(t);
+        /* MHD frees the body with free(); the buffer is pl_malloc'd. */
+        char *text = rc == PL_OK && !b.oom ? malloc(b.n + 1) : NULL;
+        size_t len = b.n;
+        if (text)
+            memcpy(text, b.p ? b.p : "", len + 1);
+        pl_buf_free(&b);
+        if (!text)
+            return pl_respond_error(x, 503, "busy", "out of memory");
+        return pl_respond_text(x, 200, "text/csv; charset=utf-8; header=present", text, len);
+    }
+    json_t *body = !strcmp(format, "grafana") ? pl_json_trends_grafana(t)
+                   : !strcmp(format, "vega")  ? pl_json_trends_vega(t)
+                                              : pl_json_trends(t);
+    pl_trends_free(t);
+    return pl_respond_json(x, 200, body);
 }
 
 enum MHD_Result pl_api_trends_compare(pl_rctx *x)
 {
-    if (!pl_param_get(&x->params, "topic"))
-        return pl_respond_error(x, 400, "missing_parameter", "topic is required");
-    return pl_respond_error(x, 503, "unavailable", "trends are not available in this build");
+    enum MHD_Result ret;
+    pl_trend_opts o;
+    const char *topic;
+    size_t n;
+    int a, b;
+    if (param_topics(x, &topic, 1, &n, &ret) || param_year(x, "a", 1, &a, &ret) ||
+        param_year(x, "b", 1, &b, &ret) || trend_filters(x, &o, &ret))
+        return ret;
+    pl_qctx *qc;
+    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+        return ret;
+    pl_trend_compare *c = NULL;
+    pl_error err = {0};
+    if (pl_trends_compare(qc, x->snap, topic, a, b, &o, &c, &err) != PL_OK)
+        return engine_error(x, &err);
+    json_t *body = pl_json_trend_compare(c);
+    pl_trend_compare_free(c);
+    return pl_respond_json(x, 200, body);
 }
 
 enum MHD_Result pl_api_rising(pl_rctx *x)
 {
-    return pl_respond_error(x, 503, "unavailable", "trends are not available in this build");
+    enum MHD_Result ret;
+    pl_trend_opts o;
+    int from, to;
+    unsigned long limit;
+    if (param_year(x, "from", 1, &from, &ret) || param_year(x, "to", 1, &to, &ret) ||
+        trend_filters(x, &o, &ret) || param_uint(x, "limit", o.limit, 1, 100, &limit, &ret))
+        return ret;
+    o.limit = (uint32_t)limit;
+    pl_qctx *qc;
+    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+        return ret;
+    pl_term_shift *sh = NULL;
+    pl_error err = {0};
+    if (pl_trends_rising(qc, x->snap, from, to, &o, &sh, &err) != PL_OK)
+        return engine_error(x, &err);
+    json_t *body = pl_json_term_shift(sh, "rising");
+    pl_term_shift_free(sh);
+    return pl_respond_json(x, 200, body);
 }
 
 enum MHD_Result pl_api_cooccur(pl_rctx *x)
 {
-    if (!pl_param_get(&x->params, "topic"))
-        return pl_respond_error(x, 400, "missing_parameter", "topic is required");
-    return pl_respond_error(x, 503, "unavailable", "trends are not available in this build");
+    enum MHD_Result ret;
+    pl_trend_opts o;
+    const char *topic;
+    size_t n;
+    int year;
+    unsigned long limit;
+    if (param_topics(x, &topic, 1, &n, &ret) || param_year(x, "year", 1, &year, &ret) ||
+        trend_filters(x, &o, &ret) || param_uint(x, "limit", o.limit, 1, 100, &limit, &ret))
+        return ret;
+    o.limit = (uint32_t)limit;
+    pl_qctx *qc;
+    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+        return ret;
+    pl_term_shift *sh = NULL;
+    pl_error err = {0};
+    if (pl_trends_cooccur(qc, x->snap, topic, year, &o, &sh, &err) != PL_OK)
+        return engine_error(x, &err);
+    json_t *body = pl_json_term_shift(sh, "cooccur");
+    pl_term_shift_free(sh);
+    return pl_respond_json(x, 200, body);
 }
