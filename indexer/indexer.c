@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -94,7 +95,7 @@ struct pl_indexer {
     pl_error *err;
     /* runs on disk */
     run_file *runs;
-    size_t nruns;
+    size_t nruns, total_runs;
     uint16_t cur_source;
     size_t docs;
     pl_buf json, people;
@@ -122,7 +123,8 @@ static int bb_reserve(pl_indexer *ix, bbuf *b, size_t extra)
     uint8_t *np = pl_realloc(b->p, nc);
     if (!np)
         return PL_ENOMEM;
-    ix->mem += nc - b->cap;
+    /* count malloc's chunk header too: most buffers are small */
+    ix->mem += nc - b->cap + (b->cap ? 0 : 16);
     b->p = np;
     b->cap = (uint32_t)nc;
     return PL_OK;
@@ -263,8 +265,9 @@ static int on_token(void *ctx, const pl_token *tok)
     if (tok->surface_len && !se)
         return pl_error_set(ix->err, PL_ENOMEM, "out of memory (surface table)");
     uint32_t ti;
-    if (se && se->tent_run == ix->run_no && se->tn == tok->term_len &&
-        !memcmp(se->term, tok->term, tok->term_len)) {
+    /* The analyzer maps a surface form to one term, so a cached entry of
+     * this run is the term's (checked when the cache is filled). */
+    if (se && se->tent_run == ix->run_no) {
         ti = se->tent_idx;
     } else {
         ti = term_lookup(ix, tok->term, tok->term_len, pl_hash64(tok->term, tok->term_len));
@@ -402,6 +405,7 @@ static int spill(pl_indexer *ix, pl_error *err)
                             strerror(errno));
     }
     ix->nruns++;
+    ix->total_runs++;
     int bad = 0;
     for (uint32_t k = 0; k < ix->ntents && !bad; k++) {
         const tent *t = &ix->tents[idx[k]];
@@ -860,6 +864,13 @@ static void close_runs(pl_indexer *ix)
 int pl_indexer_commit(pl_indexer *ix, pl_error *err)
 {
     progress(ix, 1);
+    if (getenv("PLUMBLINE_INDEX_DEBUG")) {
+        struct mallinfo2 mi = mallinfo2();
+        fprintf(stderr,
+                "indexer: postings %zu B, %u terms in the last run, %zu runs, %u surfaces, "
+                "heap in use %zu B\n",
+                ix->mem, ix->ntents, ix->total_runs, ix->nsents, mi.uordblks + mi.hblkhd);
+    }
     int rc = merge(ix, err);
     close_runs(ix);
     clear_run(ix);
@@ -882,6 +893,10 @@ int pl_indexer_new(pl_indexer **out, const char *dbroot, pl_index_mode mode,
         ix->opts = *opts;
     ix->mode = mode;
     ix->budget = ix->opts.mem_budget ? ix->opts.mem_budget : DEFAULT_BUDGET;
+    /* PLUMBLINE_INDEX_MEM (KiB) overrides: tests use it to force spills. */
+    const char *env = getenv("PLUMBLINE_INDEX_MEM");
+    if (env && *env && atol(env) > 0)
+        ix->budget = (size_t)atol(env) << 10;
     ix->run_arena = pl_arena_new();
     ix->surf_arena = pl_arena_new();
     if (!ix->run_arena || !ix->surf_arena) {

@@ -118,7 +118,7 @@ int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_
 int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chunk *c, pl_error *err)
 {
     c->n = 0;
-    uint32_t n;
+    uint32_t n = 0;
     if (get32(&p, end, &n, "postings chunk", err))
         return PL_ECORRUPT;
     if (n == 0 || n > PL_CHUNK_DOCS)
@@ -240,7 +240,7 @@ int pl_terminfo_decode(const uint8_t *p, const uint8_t *end, pl_terminfo *ti, co
                        size_t *dn, pl_error *err)
 {
     memset(ti, 0, sizeof *ti);
-    uint32_t n;
+    uint32_t n = 0;
     if (get32(&p, end, &ti->df, "term", err) || pl_varint_get(&p, end, &ti->cf))
         return pl_error_set(err, PL_ECORRUPT, "term: truncated");
     for (int f = 0; f < PL_NFIELDS; f++)

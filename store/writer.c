@@ -24,11 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PL_WRITER_COMMIT_BYTES ((size_t)48 << 20)
+#define PL_WRITER_COMMIT_BYTES ((size_t)16 << 20)
 
 struct pl_writer {
     char *dir;
@@ -42,6 +43,8 @@ struct pl_writer {
     MDB_dbi dbi[PL_DB_COUNT];
     unsigned put_flags; /* MDB_APPEND in a rebuild */
     size_t since_commit;
+    void *map; /* LMDB's map of data.mdb (found in /proc/self/maps) */
+    size_t map_len;
     int committed, created;
     /* documents */
     pl_docmeta *dm; /* [0..max_docid] */
@@ -93,7 +96,38 @@ static int maybe_flush(pl_writer *w, pl_error *err)
     if (rc)
         return pl_lmdb_error(err, rc, "intermediate commit", w->gen_path);
     w->since_commit = 0;
+    /* LMDB reads pages through its shared map; the pages a long build
+     * touched stay mapped and count as resident memory.  Unmapping them
+     * here (they remain in the page cache) keeps RSS to the budget. */
+    if (w->map)
+        madvise(w->map, w->map_len, MADV_DONTNEED);
     return PL_OK;
+}
+
+/* LMDB does not tell where it mapped the file (mdb_env_info gives the
+ * address only with MDB_FIXEDMAP): look it up by inode. */
+static void find_map(pl_writer *w)
+{
+    char p[PATH_MAX + 16], l[PATH_MAX + 128];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/data.mdb", w->gen_path);
+    if (stat(p, &st) != 0)
+        return;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return;
+    while (fgets(l, sizeof l, f)) {
+        unsigned long long a, b, off, ino;
+        char perm[8];
+        unsigned maj, min;
+        if (sscanf(l, "%llx-%llx %7s %llx %x:%x %llu", &a, &b, perm, &off, &maj, &min, &ino) == 7 &&
+            ino == (unsigned long long)st.st_ino && off == 0) {
+            w->map = (void *)(uintptr_t)a;
+            w->map_len = (size_t)(b - a);
+            break;
+        }
+    }
+    fclose(f);
 }
 
 static int rm_tree(const char *path)
@@ -333,11 +367,13 @@ int pl_writer_open(pl_writer **out, const char *dir, int mode, pl_error *err)
     if (!rc)
         rc = mdb_env_set_maxreaders(w->env, 1024);
     if (!rc)
-        rc = mdb_env_open(w->env, w->gen_path, mode == PL_WRITE_REBUILD ? MDB_NOSYNC : 0, 0644);
+        rc = mdb_env_open(w->env, w->gen_path,
+                          (mode == PL_WRITE_REBUILD ? MDB_NOSYNC : 0) | MDB_NORDAHEAD, 0644);
     if (rc) {
         pl_lmdb_error(err, rc, "open", w->gen_path);
         goto fail;
     }
+    find_map(w);
     if ((rc = mdb_txn_begin(w->env, NULL, 0, &w->txn))) {
         pl_lmdb_error(err, rc, "begin", w->gen_path);
         goto fail;
