@@ -57,11 +57,11 @@ static void plain_free(pl_it *it)
 static const pl_it_vt empty_vt = {empty_next,    empty_seek, zero_score, zero_score,
                                   zero_mentions, no_explain, plain_free};
 
-static int empty_new(pl_it **out)
+static int empty_new(pl_exec *x, pl_it **out)
 {
     pl_it *it = pl_calloc(1, sizeof *it);
     if (!it)
-        return PL_ENOMEM;
+        return pl_error_set(x->err, PL_ENOMEM, "query: out of memory");
     it->vt = &empty_vt;
     it->docid = PL_DOC_END;
     *out = it;
@@ -256,7 +256,7 @@ static int term_new(pl_exec *x, const char *term, size_t len, unsigned fields, u
     pl_postings *p = NULL;
     int rc = pl_postings_open(x->snap, term, len, pflags, &p, x->err);
     if (rc == PL_ENOTFOUND)
-        return empty_new(out);
+        return empty_new(x, out);
     if (rc != PL_OK)
         return rc;
     term_it *t = pl_calloc(1, sizeof *t);
@@ -426,7 +426,10 @@ static int positions_match(multi_it *m, uint32_t *freq)
         term_it *t = (term_it *)m->order[i];
         if (t->base.vt != &term_vt)
             return 0;
-        if (pl_postings_positions(t->p, &pos[i], &np[i]) != PL_OK)
+        int prc = pl_postings_positions(t->p, &pos[i], &np[i]);
+        if (prc == PL_ENOMEM)
+            return pl_error_set(m->x->err, PL_ENOMEM, "query: out of memory");
+        if (prc != PL_OK)
             return pl_error_set(m->x->err, PL_ECORRUPT, "positions of '%s' do not decode", t->term);
         if (np[i] == 0)
             return 0;
@@ -855,7 +858,7 @@ static int prefix_new(pl_exec *x, const pl_qnode *n, pl_it **out)
         goto done;
     rc = PL_OK;
     if (c.n == 0) {
-        rc = empty_new(out);
+        rc = empty_new(x, out);
         goto done;
     }
     multi_it *m = NULL;
@@ -978,7 +981,7 @@ static int build(pl_exec *x, const pl_qnode *n, unsigned pflags, pl_it **out)
             ? any_empty
             : (n->op == PL_Q_AND_NOT ? m->kids[0]->vt == &empty_vt : all_empty)) {
         multi_free(&m->base);
-        return empty_new(out);
+        return empty_new(x, out);
     }
     double sum = 0, mx = 0;
     uint64_t mincost = UINT64_MAX, sumcost = 0;

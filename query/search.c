@@ -149,6 +149,8 @@ static void collect_terms(const pl_qnode *n, term_list *l)
 
 /* Proximity runs over the top-level words: the AND's (or OR's) kids that
  * are single terms, or the first term of a SYN group. */
+static void prox_close(prox *px);
+
 static int prox_open(prox *px, pl_snap *snap, const pl_qnode *root, double weight, pl_error *err)
 {
     memset(px, 0, sizeof *px);
@@ -169,8 +171,10 @@ static int prox_open(prox *px, pl_snap *snap, const pl_qnode *root, double weigh
         int rc = pl_postings_open(snap, k->term, k->term_len, PL_POSTINGS_POSITIONS, &p, err);
         if (rc == PL_ENOTFOUND)
             continue;
-        if (rc != PL_OK)
+        if (rc != PL_OK) {
+            prox_close(px); /* the ones opened so far */
             return rc;
+        }
         px->p[px->n++] = p;
     }
     if (px->n < 2) {
@@ -528,7 +532,7 @@ static int explain_hit(pl_exec *x, const pl_qnode *root, int coord, const entry 
             pl_buf_printf(&b, "  x %u/%u words present (relaxed query)\n", e->matched, n_words);
     }
     if (b.oom)
-        rc = PL_ENOMEM;
+        rc = pl_error_set(x->err, PL_ENOMEM, "explain: out of memory");
     else
         *out = pl_buf_take(&b, NULL);
 done:
