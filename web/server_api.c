@@ -176,66 +176,6 @@ static enum MHD_Result engine_error(pl_rctx *x, const pl_error *err)
     }
 }
 
-/* ---- search results as JSON --------------------------------------------------- */
-
-static json_t *facet_json(const pl_facet *f, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++) {
-        json_t *o = json_object();
-        if (!o || json_array_append_new(a, o))
-            break;
-        json_object_set_new(o, "value", pl_json_str(f[i].value));
-        json_object_set_new(o, "count", json_integer(f[i].count));
-    }
-    return a;
-}
-
-static json_t *results_json(const pl_results *r)
-{
-    json_t *o = json_object();
-    json_t *hits = json_array();
-    json_t *facets = json_object();
-    if (!o || !hits || !facets)
-        goto fail;
-    for (size_t i = 0; i < r->n_hits; i++) {
-        const pl_hit *h = &r->hits[i];
-        json_t *ho = h->doc ? pl_json_record(&h->doc->rec) : json_object();
-        if (!ho || json_array_append_new(hits, ho))
-            goto fail;
-        json_object_set_new(ho, "score", json_real(h->score));
-        json_object_set_new(ho, "snippet_html", pl_json_str(h->snippet_html));
-        json_object_set_new(ho, "snippet", pl_json_str(h->snippet_text));
-        json_t *hl = json_array();
-        for (size_t k = 0; hl && k < h->n_highlights; k++)
-            json_array_append_new(hl, json_pack("[II]", (json_int_t)h->highlights[k].start,
-                                                (json_int_t)h->highlights[k].end));
-        json_object_set_new(ho, "highlights", hl);
-        if (h->explain)
-            json_object_set_new(ho, "explain", pl_json_str(h->explain));
-        /* The body is long; the hit list shows the snippet and the page
-         * fetches /api/docs/{id} for the whole record. */
-        json_object_del(ho, "body");
-    }
-    json_object_set_new(facets, "year", facet_json(r->facet_year, r->n_facet_year));
-    json_object_set_new(facets, "kind", facet_json(r->facet_kind, r->n_facet_kind));
-    json_object_set_new(facets, "track", facet_json(r->facet_track, r->n_facet_track));
-    json_object_set_new(o, "query", pl_json_str(r->query_desc));
-    json_object_set_new(o, "total", json_integer((json_int_t)r->total));
-    json_object_set_new(o, "offset", json_integer(r->offset));
-    json_object_set_new(o, "limit", json_integer(r->limit));
-    json_object_set_new(o, "took_ms", json_real(r->took_ms));
-    json_object_set_new(o, "suggestion", r->suggestion ? pl_json_str(r->suggestion) : json_null());
-    json_object_set_new(o, "hits", hits);
-    json_object_set_new(o, "facets", facets);
-    return o;
-fail:
-    json_decref(o);
-    json_decref(hits);
-    json_decref(facets);
-    return NULL;
-}
-
 /* ---- endpoints ------------------------------------------------------------------ */
 
 enum MHD_Result pl_api_healthz(pl_rctx *x)
@@ -309,7 +249,7 @@ enum MHD_Result pl_api_search(pl_rctx *x)
     pl_error err = {0};
     if (pl_search(qc, x->snap, &o, &r, &err) != PL_OK)
         return engine_error(x, &err);
-    json_t *body = results_json(r);
+    json_t *body = pl_json_search_results(r, q->v);
     pl_results_free(r);
     return pl_respond_json(x, 200, body);
 }
@@ -401,7 +341,7 @@ enum MHD_Result pl_api_similar(pl_rctx *x)
     pl_error err = {0};
     if (pl_similar(qc, x->snap, docid, (uint32_t)limit, &r, &err) != PL_OK)
         return engine_error(x, &err);
-    json_t *body = results_json(r);
+    json_t *body = pl_json_search_results(r, NULL);
     pl_results_free(r);
     return pl_respond_json(x, 200, body);
 }
