@@ -343,10 +343,10 @@ static int cmp_term(const char *a, size_t an, const char *b, size_t bn)
     return c ? c : (an > bn) - (an < bn);
 }
 
-static const tent *sort_base;
-static int cmp_tent_idx(const void *a, const void *b)
+static int cmp_tent_idx(const void *a, const void *b, void *ctx)
 {
-    const tent *x = &sort_base[*(const uint32_t *)a], *y = &sort_base[*(const uint32_t *)b];
+    const tent *base = ctx;
+    const tent *x = &base[*(const uint32_t *)a], *y = &base[*(const uint32_t *)b];
     return cmp_term(x->term, x->tn, y->term, y->tn);
 }
 
@@ -357,8 +357,8 @@ static uint32_t *sorted_tents(pl_indexer *ix)
         return NULL;
     for (uint32_t i = 0; i < ix->ntents; i++)
         idx[i] = i;
-    sort_base = ix->tents; /* qsort has no context argument; single writer */
-    qsort(idx, ix->ntents, sizeof *idx, cmp_tent_idx);
+    if (ix->ntents > 1)
+        qsort_r(idx, ix->ntents, sizeof *idx, cmp_tent_idx, ix->tents);
     return idx;
 }
 
@@ -765,7 +765,8 @@ static int merge(pl_indexer *ix, pl_error *err)
         goto done;
     }
     /* display forms: surfaces sorted by term, most common first */
-    qsort(ix->sents, ix->nsents, sizeof *ix->sents, cmp_sent_term);
+    if (ix->nsents > 1)
+        qsort(ix->sents, ix->nsents, sizeof *ix->sents, cmp_sent_term);
     uint32_t si = 0, mi = 0;
     for (size_t r = 0; r < ix->nruns; r++) {
         if (fseek(ix->runs[r].f, 0, SEEK_SET) || run_next(&ix->runs[r], &c[r], err)) {
@@ -831,7 +832,8 @@ static int merge(pl_indexer *ix, pl_error *err)
             goto done;
     }
     /* surfaces, in surface order */
-    qsort(ix->sents, ix->nsents, sizeof *ix->sents, cmp_sent_surface);
+    if (ix->nsents > 1)
+        qsort(ix->sents, ix->nsents, sizeof *ix->sents, cmp_sent_surface);
     for (uint32_t i = 0; i < ix->nsents; i++) {
         const sent *s = &ix->sents[i];
         if (s->df &&

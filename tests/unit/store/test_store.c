@@ -1,0 +1,662 @@
+/*
+ * test_store.c — the index format, writer and reader: codec round trips and
+ * malformed bytes, a synthetic index written and read back, seek across
+ * chunk borders, tombstones, spills, integrity check, version mismatch,
+ * truncated files, a full map, and a rebuild under a live snapshot.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "indexer/indexer.h"
+#include "store/codec.h"
+
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static void make_tmp(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pl-test-store-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+}
+
+static void rm_rf(const char *p)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ---- codec ------------------------------------------------------------------ */
+
+static void test_chunk_roundtrip_boundaries(void **state)
+{
+    (void)state;
+    uint32_t docs[] = {1, 2, 1000, UINT32_MAX - 1, UINT32_MAX};
+    uint32_t tf[5][PL_NFIELDS] = {{1, 0, 0}, {0, 3, 0}, {0, 0, 200}, {2, 1, 5}, {0, 0, 1}};
+    pl_buf b = {0};
+    assert_int_equal(pl_chunk_encode(&b, docs, (const uint32_t(*)[PL_NFIELDS])tf, 5), PL_OK);
+    pl_chunk c;
+    pl_error err = {0};
+    assert_int_equal(pl_chunk_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, UINT32_MAX, &c, &err),
+                     PL_OK);
+    assert_int_equal(c.n, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(c.docid[i], docs[i]);
+        for (int f = 0; f < PL_NFIELDS; f++)
+            assert_int_equal(c.tf[i][f], tf[i][f]);
+    }
+    assert_int_equal(c.max_tf[0], 2);
+    assert_int_equal(c.max_tf[1], 3);
+    assert_int_equal(c.max_tf[2], 200);
+    /* the key's last docid must match */
+    pl_error_clear(&err);
+    assert_int_equal(pl_chunk_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, 5, &c, &err),
+                     PL_ECORRUPT);
+    /* every truncation fails cleanly */
+    for (size_t n = 0; n < b.n; n++) {
+        pl_error e = {0};
+        assert_int_equal(pl_chunk_decode((uint8_t *)b.p, (uint8_t *)b.p + n, UINT32_MAX, &c, &e),
+                         PL_ECORRUPT);
+        assert_true(e.msg[0] != 0);
+    }
+    pl_buf_free(&b);
+}
+
+static void test_chunk_full_and_malformed(void **state)
+{
+    (void)state;
+    uint32_t docs[PL_CHUNK_DOCS];
+    uint32_t tf[PL_CHUNK_DOCS][PL_NFIELDS];
+    for (uint32_t i = 0; i < PL_CHUNK_DOCS; i++) {
+        docs[i] = 7 + i * 3;
+        tf[i][0] = i % 2;
+        tf[i][1] = 0;
+        tf[i][2] = 1 + i % 5;
+    }
+    pl_buf b = {0};
+    assert_int_equal(pl_chunk_encode(&b, docs, (const uint32_t(*)[PL_NFIELDS])tf, PL_CHUNK_DOCS),
+                     PL_OK);
+    pl_chunk c;
+    pl_error err = {0};
+    uint32_t last = docs[PL_CHUNK_DOCS - 1];
+    assert_int_equal(pl_chunk_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, last, &c, &err), PL_OK);
+    assert_int_equal(c.n, PL_CHUNK_DOCS);
+    for (size_t n = 0; n < b.n; n++) {
+        pl_error e = {0};
+        assert_int_equal(pl_chunk_decode((uint8_t *)b.p, (uint8_t *)b.p + n, last, &c, &e),
+                         PL_ECORRUPT);
+    }
+    /* a count above the chunk size */
+    uint8_t bad1[] = {0x81, 0x01, 1, 0, 1, 1, 4};
+    assert_int_equal(pl_chunk_decode(bad1, bad1 + sizeof bad1, 1, &c, &err), PL_ECORRUPT);
+    /* a zero gap: docids must ascend */
+    uint8_t bad2[] = {2, 0, 0, 1, 5, 4, 0, 4};
+    assert_int_equal(pl_chunk_decode(bad2, bad2 + sizeof bad2, 5, &c, &err), PL_ECORRUPT);
+    /* a document without any occurrence */
+    uint8_t bad3[] = {1, 0, 0, 1, 5, 0};
+    assert_int_equal(pl_chunk_decode(bad3, bad3 + sizeof bad3, 5, &c, &err), PL_ECORRUPT);
+    /* tf above the block max */
+    uint8_t bad4[] = {1, 0, 0, 1, 5, 8};
+    assert_int_equal(pl_chunk_decode(bad4, bad4 + sizeof bad4, 5, &c, &err), PL_ECORRUPT);
+    /* trailing garbage */
+    uint8_t bad5[] = {1, 0, 0, 1, 5, 4, 9};
+    assert_int_equal(pl_chunk_decode(bad5, bad5 + sizeof bad5, 5, &c, &err), PL_ECORRUPT);
+    pl_buf_free(&b);
+}
+
+static void test_positions_codec(void **state)
+{
+    (void)state;
+    uint32_t tf[PL_NFIELDS] = {1, 0, 3};
+    uint32_t pos[] = {5, 2 * PL_FIELD_POS_BASE + 0, 2 * PL_FIELD_POS_BASE + 9,
+                      2 * PL_FIELD_POS_BASE + PL_FIELD_POS_BASE - 1};
+    pl_buf b = {0};
+    assert_int_equal(pl_pos_encode(&b, tf, pos, 4), PL_OK);
+    uint32_t out[4];
+    pl_error err = {0};
+    const uint8_t *p = (uint8_t *)b.p;
+    assert_int_equal(pl_pos_decode(&p, p + b.n, tf, out, &err), PL_OK);
+    assert_memory_equal(out, pos, sizeof pos);
+    assert_ptr_equal(p, (uint8_t *)b.p + b.n);
+    for (size_t n = 0; n < b.n; n++) {
+        pl_error e = {0};
+        const uint8_t *q = (uint8_t *)b.p;
+        assert_int_equal(pl_pos_decode(&q, q + n, tf, out, &e), PL_ECORRUPT);
+        q = (uint8_t *)b.p;
+        assert_int_equal(pl_pos_skip(&q, q + n, tf, &e), PL_ECORRUPT);
+    }
+    /* empty positions: nothing written, nothing read */
+    uint32_t zero[PL_NFIELDS] = {0, 0, 0};
+    pl_buf_reset(&b);
+    assert_int_equal(pl_pos_encode(&b, zero, NULL, 0), PL_OK);
+    assert_int_equal(b.n, 0);
+    /* positions that do not ascend, or a count that does not match tf */
+    uint32_t desc[] = {2 * PL_FIELD_POS_BASE + 4, 2 * PL_FIELD_POS_BASE + 4};
+    uint32_t tf2[PL_NFIELDS] = {0, 0, 2};
+    assert_int_equal(pl_pos_encode(&b, tf2, desc, 2), PL_EUSAGE);
+    assert_int_equal(pl_pos_encode(&b, tf2, desc, 1), PL_EUSAGE);
+    /* a zero gap on disk is corrupt */
+    uint8_t badgap[] = {4, 0};
+    p = badgap;
+    assert_int_equal(pl_pos_decode(&p, badgap + 2, tf2, out, &err), PL_ECORRUPT);
+    pl_buf_free(&b);
+}
+
+static void test_small_codecs(void **state)
+{
+    (void)state;
+    pl_buf b = {0};
+    pl_error err = {0};
+    pl_terminfo ti = {.df = 3, .cf = 1ull << 40, .max_tf = {1, 0, 77}}, t2;
+    assert_int_equal(pl_terminfo_encode(&b, &ti, "sched_ext", 9), PL_OK);
+    const char *d;
+    size_t dn;
+    assert_int_equal(pl_terminfo_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, &t2, &d, &dn, &err),
+                     PL_OK);
+    assert_int_equal(t2.df, 3);
+    assert_true(t2.cf == 1ull << 40);
+    assert_int_equal(t2.max_tf[2], 77);
+    assert_int_equal(dn, 9);
+    assert_memory_equal(d, "sched_ext", 9);
+    for (size_t n = 0; n < b.n; n++)
+        assert_int_equal(pl_terminfo_decode((uint8_t *)b.p, (uint8_t *)b.p + n, &t2, &d, &dn, &err),
+                         PL_ECORRUPT);
+
+    pl_docmeta m = {.year = 2024,
+                    .kind = 2,
+                    .flags = PL_DOC_TITLE_INFERRED,
+                    .track = 65535,
+                    .source = 3,
+                    .len = {4, 0, 100000},
+                    .start_min = 601,
+                    .day = 20240918},
+               m2;
+    pl_buf_reset(&b);
+    assert_int_equal(pl_docmeta_encode(&b, &m), PL_OK);
+    assert_int_equal(pl_docmeta_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, &m2, &err), PL_OK);
+    assert_memory_equal(&m, &m2, sizeof m);
+    for (size_t n = 0; n < b.n; n++)
+        assert_int_equal(pl_docmeta_decode((uint8_t *)b.p, (uint8_t *)b.p + n, &m2, &err),
+                         PL_ECORRUPT);
+    uint8_t bigyear[] = {0x80, 0x80, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(pl_docmeta_decode(bigyear, bigyear + sizeof bigyear, &m2, &err), PL_ECORRUPT);
+
+    uint32_t df;
+    const char *t;
+    size_t tn;
+    pl_buf_reset(&b);
+    assert_int_equal(pl_surface_encode(&b, 12, "schedul", 7), PL_OK);
+    assert_int_equal(pl_surface_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, &df, &t, &tn, &err),
+                     PL_OK);
+    assert_int_equal(df, 12);
+    assert_int_equal(tn, 7);
+    assert_int_equal(pl_surface_decode((uint8_t *)b.p, (uint8_t *)b.p + 1, &df, &t, &tn, &err),
+                     PL_ECORRUPT);
+
+    const char *r;
+    size_t rn;
+    pl_buf_reset(&b);
+    assert_int_equal(pl_doc_encode(&b, "{}", 2), PL_OK);
+    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, &r, &rn, &err), PL_OK);
+    assert_int_equal(rn, 2);
+    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p, &r, &rn, &err), PL_ECORRUPT);
+    uint8_t badfmt[] = {9, '{', '}'};
+    assert_int_equal(pl_doc_decode(badfmt, badfmt + 3, &r, &rn, &err), PL_ECORRUPT);
+    pl_buf_free(&b);
+}
+
+/* ---- synthetic index ------------------------------------------------------------ */
+
+static pl_record rec(const char *id, int year, const char *title, const char *body)
+{
+    pl_record r;
+    memset(&r, 0, sizeof r);
+    r.id = id;
+    r.year = year;
+    r.kind = PL_KIND_TALK;
+    r.title = title;
+    r.body = body;
+    r.track = "";
+    r.url = "";
+    r.source_file = "";
+    return r;
+}
+
+/* 300 documents: "common" in all, "odd" in odd docids, plus two special. */
+static void build(const char *dir, pl_index_mode mode, size_t budget, size_t n, int with_special)
+{
+    pl_indexer *ix;
+    pl_error err = {0};
+    pl_indexer_opts o = {.mem_budget = budget};
+    assert_int_equal(pl_indexer_new(&ix, dir, mode, &o, &err), PL_OK);
+    char id[32], body[64];
+    for (size_t i = 1; i <= n; i++) {
+        snprintf(id, sizeof id, "doc-%zu", i);
+        snprintf(body, sizeof body, "common%s", i % 2 ? " odd" : "");
+        pl_record r = rec(id, 2000 + (int)(i % 3), "zebra", body);
+        assert_int_equal(pl_indexer_add_record(ix, &r, NULL, &err), PL_OK);
+    }
+    if (with_special) {
+        pl_record r = rec("special", 2019, "Rust kernel", "rust the bpf rust");
+        r.people[0] = "Ada Lovelace";
+        r.n_people = 1;
+        r.track = "Rust MC";
+        assert_int_equal(pl_indexer_add_record(ix, &r, NULL, &err), PL_OK);
+    }
+    assert_int_equal(pl_indexer_commit(ix, &err), PL_OK);
+    pl_indexer_free(ix);
+}
+
+static void open_snap(const char *dir, pl_store **s, pl_snap **sn)
+{
+    pl_error err = {0};
+    assert_int_equal(pl_store_open(s, dir, PL_STORE_READONLY, &err), PL_OK);
+    assert_int_equal(pl_snap_begin(*s, sn, &err), PL_OK);
+}
+
+static void test_roundtrip(void **state)
+{
+    (void)state;
+    make_tmp();
+    build(tmpdir, PL_INDEX_REBUILD, 0, 300, 1);
+    pl_store *s;
+    pl_snap *sn;
+    pl_error err = {0};
+    open_snap(tmpdir, &s, &sn);
+    assert_int_equal(pl_snap_doc_count(sn), 301);
+    assert_int_equal(pl_snap_max_docid(sn), 301);
+    assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    pl_terminfo ti;
+    assert_int_equal(pl_snap_term(sn, "common", 6, &ti, &err), PL_OK);
+    assert_int_equal(ti.df, 300);
+    assert_int_equal(ti.cf, 300);
+    assert_int_equal(pl_snap_term(sn, "odd", 3, &ti, &err), PL_OK);
+    assert_int_equal(ti.df, 150);
+    assert_int_equal(pl_snap_term(sn, "nosuchterm", 10, &ti, &err), PL_ENOTFOUND);
+    assert_int_equal(err.code, PL_OK);
+    /* "the" is a stopword: not indexed */
+    assert_int_equal(pl_snap_term(sn, "the", 3, &ti, &err), PL_ENOTFOUND);
+
+    /* the special doc: title "Rust kernel", people "Ada Lovelace",
+     * body "rust the bpf rust" (positions 0..3, "the" at 1 not indexed) */
+    uint32_t d;
+    assert_int_equal(pl_snap_docid(sn, "special", 7, &d, &err), PL_OK);
+    assert_int_equal(d, 301);
+    const pl_docmeta *m = pl_snap_docmeta(sn, d);
+    assert_int_equal(m->year, 2019);
+    assert_int_equal(m->kind, PL_KIND_TALK);
+    assert_int_equal(m->len[PL_FIELD_TITLE], 2);
+    assert_int_equal(m->len[PL_FIELD_PEOPLE], 2);
+    assert_int_equal(m->len[PL_FIELD_BODY], 3);
+    assert_string_equal(pl_snap_track_name(sn, m->track), "Rust MC");
+    assert_int_equal(pl_snap_track_count(sn), 1);
+    pl_postings *it;
+    assert_int_equal(pl_postings_open(sn, "rust", 4, PL_POSTINGS_POSITIONS, &it, &err), PL_OK);
+    assert_int_equal(pl_postings_info(it)->df, 1);
+    assert_int_equal(pl_postings_docid(it), 0);
+    assert_int_equal(pl_postings_next(it), 1);
+    assert_int_equal(pl_postings_docid(it), 301);
+    uint32_t tf[PL_NFIELDS];
+    pl_postings_tf(it, tf);
+    assert_int_equal(tf[0], 1);
+    assert_int_equal(tf[1], 0);
+    assert_int_equal(tf[2], 2);
+    const uint32_t *pos;
+    size_t np;
+    assert_int_equal(pl_postings_positions(it, &pos, &np), PL_OK);
+    assert_int_equal(np, 3);
+    assert_int_equal(pos[0], 0);
+    assert_int_equal(pos[1], 2 * PL_FIELD_POS_BASE + 0);
+    assert_int_equal(pos[2], 2 * PL_FIELD_POS_BASE + 3);
+    assert_int_equal(pl_postings_next(it), 0);
+    pl_postings_free(it);
+    assert_int_equal(pl_postings_open(sn, "bpf", 3, PL_POSTINGS_POSITIONS, &it, &err), PL_OK);
+    assert_int_equal(pl_postings_next(it), 1);
+    assert_int_equal(pl_postings_positions(it, &pos, &np), PL_OK);
+    assert_int_equal(np, 1);
+    assert_int_equal(pos[0], 2 * PL_FIELD_POS_BASE + 2);
+    pl_postings_free(it);
+    /* stored record */
+    const char *p;
+    size_t n;
+    assert_int_equal(pl_snap_doc(sn, d, &p, &n, &err), PL_OK);
+    pl_record_owned *ro;
+    assert_int_equal(pl_record_from_json(p, n, &ro, &err), PL_OK);
+    assert_string_equal(ro->rec.id, "special");
+    assert_string_equal(ro->rec.body, "rust the bpf rust");
+    pl_record_owned_free(ro);
+    /* meta */
+    assert_string_equal(pl_snap_meta(sn, "format_version"), "1");
+    assert_non_null(pl_snap_meta(sn, "built_at"));
+    /* avg length of the body: 300 docs of 1 or 2 words + 3 */
+    double want = (150 * 1 + 150 * 2 + 3) / 301.0;
+    assert_true(pl_snap_avg_len(sn, PL_FIELD_BODY) > want - 1e-9 &&
+                pl_snap_avg_len(sn, PL_FIELD_BODY) < want + 1e-9);
+    pl_snap_end(sn);
+    pl_store_close(s);
+    rm_rf(tmpdir);
+}
+
+static void test_seek(void **state)
+{
+    (void)state;
+    make_tmp();
+    build(tmpdir, PL_INDEX_REBUILD, 0, 300, 0);
+    pl_store *s;
+    pl_snap *sn;
+    pl_error err = {0};
+    open_snap(tmpdir, &s, &sn);
+    pl_postings *it;
+    assert_int_equal(pl_postings_open(sn, "common", 6, 0, &it, &err), PL_OK);
+    /* chunks end at 128, 256, 300 */
+    assert_int_equal(pl_postings_seek(it, 128), 1);
+    assert_int_equal(pl_postings_docid(it), 128);
+    uint32_t mx[PL_NFIELDS], last;
+    pl_postings_block_max(it, mx, &last);
+    assert_int_equal(last, 128);
+    assert_int_equal(mx[2], 1);
+    assert_int_equal(pl_postings_next(it), 1);
+    assert_int_equal(pl_postings_docid(it), 129);
+    pl_postings_block_max(it, mx, &last);
+    assert_int_equal(last, 256);
+    /* never backwards */
+    assert_int_equal(pl_postings_seek(it, 5), 1);
+    assert_int_equal(pl_postings_docid(it), 129);
+    assert_int_equal(pl_postings_seek(it, 257), 1);
+    assert_int_equal(pl_postings_docid(it), 257);
+    pl_postings_block_max(it, mx, &last);
+    assert_int_equal(last, 300);
+    assert_int_equal(pl_postings_seek(it, 301), 0);
+    assert_int_equal(pl_postings_next(it), 0);
+    pl_postings_free(it);
+    /* odd docids: seek to an even lands on the next odd */
+    assert_int_equal(pl_postings_open(sn, "odd", 3, 0, &it, &err), PL_OK);
+    assert_int_equal(pl_postings_seek(it, 256), 1);
+    assert_int_equal(pl_postings_docid(it), 257);
+    size_t count = 1;
+    while (pl_postings_next(it) > 0)
+        count++;
+    assert_int_equal(count, 22); /* 257, 259, ..., 299 */
+    pl_postings_free(it);
+    assert_int_equal(pl_postings_open(sn, "absent", 6, 0, &it, &err), PL_ENOTFOUND);
+    pl_snap_end(sn);
+    pl_store_close(s);
+    rm_rf(tmpdir);
+}
+
+static void test_spill_same_index(void **state)
+{
+    (void)state;
+    char a[300], b[300];
+    make_tmp();
+    snprintf(a, sizeof a, "%s/a", tmpdir);
+    snprintf(b, sizeof b, "%s/b", tmpdir);
+    build(a, PL_INDEX_REBUILD, 0, 300, 1);
+    build(b, PL_INDEX_REBUILD, 2048, 300, 1); /* spills every few docs */
+    pl_store *s1, *s2;
+    pl_snap *n1, *n2;
+    open_snap(a, &s1, &n1);
+    open_snap(b, &s2, &n2);
+    pl_error err = {0};
+    assert_int_equal(pl_snap_check(n2, &err), PL_OK);
+    const char *terms[] = {"common", "odd", "zebra", "rust", "bpf"};
+    for (size_t k = 0; k < 5; k++) {
+        pl_postings *i1, *i2;
+        assert_int_equal(pl_postings_open(n1, terms[k], strlen(terms[k]), 0, &i1, &err), PL_OK);
+        assert_int_equal(pl_postings_open(n2, terms[k], strlen(terms[k]), 0, &i2, &err), PL_OK);
+        int r1, r2;
+        do {
+            r1 = pl_postings_next(i1);
+            r2 = pl_postings_next(i2);
+            assert_int_equal(r1, r2);
+            assert_int_equal(pl_postings_docid(i1), pl_postings_docid(i2));
+        } while (r1 > 0);
+        pl_postings_free(i1);
+        pl_postings_free(i2);
+    }
+    pl_snap_end(n1);
+    pl_snap_end(n2);
+    pl_store_close(s1);
+    pl_store_close(s2);
+    rm_rf(tmpdir);
+}
+
+static void test_add_replace_and_remove(void **state)
+{
+    (void)state;
+    make_tmp();
+    build(tmpdir, PL_INDEX_REBUILD, 0, 10, 1);
+    pl_store *s;
+    pl_snap *sn, *old;
+    pl_error err = {0};
+    open_snap(tmpdir, &s, &old);
+    uint64_t g0 = pl_snap_generation(old);
+    /* add: a new version of "special" and one new doc */
+    pl_indexer *ix;
+    assert_int_equal(pl_indexer_new(&ix, tmpdir, PL_INDEX_ADD, NULL, &err), PL_OK);
+    pl_record r = rec("special", 2020, "Rust again", "cxl");
+    int replaced;
+    assert_int_equal(pl_indexer_add_record(ix, &r, &replaced, &err), PL_OK);
+    assert_int_equal(replaced, 1);
+    r = rec("new", 2021, "fresh", "cxl memory");
+    assert_int_equal(pl_indexer_add_record(ix, &r, &replaced, &err), PL_OK);
+    assert_int_equal(replaced, 0);
+    assert_int_equal(pl_indexer_commit(ix, &err), PL_OK);
+    pl_indexer_free(ix);
+    /* the old snapshot still sees the old state */
+    assert_int_equal(pl_snap_doc_count(old), 11);
+    uint32_t d;
+    assert_int_equal(pl_snap_docid(old, "special", 7, &d, &err), PL_OK);
+    assert_int_equal(d, 11);
+    assert_int_equal(pl_snap_begin(s, &sn, &err), PL_OK);
+    assert_true(pl_snap_generation(sn) != g0);
+    assert_int_equal(pl_snap_doc_count(sn), 12);
+    assert_int_equal(pl_snap_max_docid(sn), 13);
+    assert_int_equal(pl_snap_docid(sn, "special", 7, &d, &err), PL_OK);
+    assert_int_equal(d, 12);
+    assert_true(pl_snap_docmeta(sn, 11)->flags & PL_DOC_DELETED);
+    const char *p;
+    size_t n;
+    assert_int_equal(pl_snap_doc(sn, 11, &p, &n, &err), PL_ENOTFOUND);
+    /* the postings keep the deleted docid; df counts it until a rebuild */
+    pl_terminfo ti;
+    assert_int_equal(pl_snap_term(sn, "rust", 4, &ti, &err), PL_OK);
+    assert_int_equal(ti.df, 2);
+    assert_int_equal(pl_snap_term(sn, "cxl", 3, &ti, &err), PL_OK);
+    assert_int_equal(ti.df, 2);
+    assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    pl_snap_end(sn);
+    pl_snap_end(old);
+    pl_store_close(s);
+    rm_rf(tmpdir);
+}
+
+static void test_rebuild_under_snapshot(void **state)
+{
+    (void)state;
+    make_tmp();
+    build(tmpdir, PL_INDEX_REBUILD, 0, 20, 0);
+    pl_store *s;
+    pl_snap *old, *sn;
+    pl_error err = {0};
+    open_snap(tmpdir, &s, &old);
+    build(tmpdir, PL_INDEX_REBUILD, 0, 40, 1);
+    build(tmpdir, PL_INDEX_REBUILD, 0, 30, 0); /* deletes generation 1 */
+    /* generation 1's files are gone from the directory, its snapshot reads on */
+    char p[400];
+    snprintf(p, sizeof p, "%s/gen-000001", tmpdir);
+    struct stat st;
+    assert_int_not_equal(stat(p, &st), 0);
+    snprintf(p, sizeof p, "%s/gen-000002", tmpdir);
+    assert_int_equal(stat(p, &st), 0); /* the previous one is kept */
+    assert_int_equal(pl_snap_doc_count(old), 20);
+    assert_int_equal(pl_snap_check(old, &err), PL_OK);
+    assert_int_equal(pl_snap_begin(s, &sn, &err), PL_OK);
+    assert_int_equal(pl_snap_doc_count(sn), 30);
+    assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    pl_snap_end(old);
+    pl_snap_end(sn);
+    pl_store_close(s);
+    rm_rf(tmpdir);
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    make_tmp();
+    pl_store *s;
+    pl_error err = {0};
+    char p[400];
+    snprintf(p, sizeof p, "%s/none", tmpdir);
+    assert_int_equal(pl_store_open(&s, p, 0, &err), PL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "no index at"));
+    assert_non_null(strstr(err.msg, "plumbline index"));
+    build(tmpdir, PL_INDEX_REBUILD, 0, 5, 0);
+    /* another format version: patch meta */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    snprintf(p, sizeof p, "%s/current", tmpdir);
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 16);
+    assert_int_equal(mdb_env_open(env, p, 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    MDB_val k = {14, "format_version"}, v = {3, "999"};
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    pl_error_clear(&err);
+    assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_EVERSION);
+    assert_non_null(strstr(err.msg, "999"));
+    assert_non_null(strstr(err.msg, "version 1"));
+    assert_non_null(strstr(err.msg, "rebuild"));
+    /* the writer of an --add refuses it too */
+    pl_indexer *ix;
+    pl_error_clear(&err);
+    assert_int_equal(pl_indexer_new(&ix, tmpdir, PL_INDEX_ADD, NULL, &err), PL_EVERSION);
+    /* a rebuild fixes it */
+    build(tmpdir, PL_INDEX_REBUILD, 0, 5, 0);
+    pl_error_clear(&err);
+    assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_OK);
+    pl_store_close(s);
+    /* a truncated data file: a clear error naming it, no crash */
+    char cur[64];
+    ssize_t ln = readlink(p, cur, sizeof cur - 1);
+    assert_true(ln > 0);
+    cur[ln] = 0;
+    snprintf(p, sizeof p, "%s/%s/data.mdb", tmpdir, cur);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(truncate(p, st.st_size / 2), 0);
+    pl_error_clear(&err);
+    assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "data.mdb"));
+    /* garbage instead of an LMDB file */
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 20000; i++)
+        fputc(i * 7, f);
+    fclose(f);
+    pl_error_clear(&err);
+    assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "data.mdb"));
+    rm_rf(tmpdir);
+}
+
+static void test_map_full_keeps_old(void **state)
+{
+    (void)state;
+    make_tmp();
+    build(tmpdir, PL_INDEX_REBUILD, 0, 5, 0);
+    setenv("PLUMBLINE_MAX_MAPSIZE", "131072", 1);
+    pl_indexer *ix;
+    pl_error err = {0};
+    assert_int_equal(pl_indexer_new(&ix, tmpdir, PL_INDEX_REBUILD, NULL, &err), PL_OK);
+    char id[32], body[4096];
+    int rc = PL_OK;
+    memset(body, 'x', sizeof body - 1);
+    body[sizeof body - 1] = 0;
+    for (int i = 0; i < 200 && rc == PL_OK; i++) {
+        snprintf(id, sizeof id, "big-%d", i);
+        body[i % 4000] = ' ';
+        pl_record r = rec(id, 2020, "big", body);
+        rc = pl_indexer_add_record(ix, &r, NULL, &err);
+    }
+    if (rc == PL_OK)
+        rc = pl_indexer_commit(ix, &err);
+    assert_int_equal(rc, PL_EFULL);
+    assert_non_null(strstr(err.msg, "full"));
+    pl_indexer_free(ix);
+    unsetenv("PLUMBLINE_MAX_MAPSIZE");
+    char p[400];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/gen-000002", tmpdir);
+    assert_int_not_equal(stat(p, &st), 0); /* removed */
+    pl_store *s;
+    pl_snap *sn;
+    open_snap(tmpdir, &s, &sn);
+    assert_int_equal(pl_snap_doc_count(sn), 5);
+    pl_error_clear(&err);
+    assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    pl_snap_end(sn);
+    pl_store_close(s);
+    rm_rf(tmpdir);
+}
+
+static void test_dump(void **state)
+{
+    (void)state;
+    make_tmp();
+    build(tmpdir, PL_INDEX_REBUILD, 0, 3, 1);
+    pl_store *s;
+    pl_snap *sn;
+    pl_error err = {0};
+    open_snap(tmpdir, &s, &sn);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(pl_snap_dump(sn, "postings:rust", f, &err), PL_OK);
+    assert_int_equal(pl_snap_dump(sn, "doc:special", f, &err), PL_OK);
+    assert_int_equal(pl_snap_dump(sn, "meta", f, &err), PL_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "doc 4 tf=1,0,2 pos=0:0,2:0,2:3"));
+    assert_non_null(strstr(buf, "\"id\":\"special\""));
+    assert_non_null(strstr(buf, "format_version=1"));
+    free(buf);
+    f = fopen("/dev/null", "w");
+    assert_int_equal(pl_snap_dump(sn, "bogus", f, &err), PL_EUSAGE);
+    fclose(f);
+    pl_snap_end(sn);
+    pl_store_close(s);
+    rm_rf(tmpdir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chunk_roundtrip_boundaries),
+        cmocka_unit_test(test_chunk_full_and_malformed),
+        cmocka_unit_test(test_positions_codec),
+        cmocka_unit_test(test_small_codecs),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_seek),
+        cmocka_unit_test(test_spill_same_index),
+        cmocka_unit_test(test_add_replace_and_remove),
+        cmocka_unit_test(test_rebuild_under_snapshot),
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_map_full_keeps_old),
+        cmocka_unit_test(test_dump),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
