@@ -337,9 +337,10 @@ int pl_writer_open(pl_writer **out, const char *dir, int mode, pl_error *err)
     int have_current = pl_store_current(dir, w->old_name, sizeof w->old_name, &cerr) == PL_OK;
     if (mode == PL_WRITE_REBUILD) {
         uint32_t cur = have_current ? pl_gen_number(w->old_name) : 0;
-        /* leftovers of interrupted builds */
-        remove_generations(dir, cur, 0, cur);
+        /* Numbers are never reused (a reader notices a switch by name),
+         * so count the leftovers of interrupted builds before removing them. */
         w->gen_no = max_generation(dir) + 1;
+        remove_generations(dir, cur, 0, cur);
         snprintf(w->gen_name, sizeof w->gen_name, PL_GEN_PREFIX "%06u", w->gen_no);
         w->generation = (uint64_t)w->gen_no << 32;
         w->put_flags = MDB_APPEND;
