@@ -6,11 +6,11 @@
  *   plumbline export FILE...         those files (any supported format)
  *   plumbline export --db DIR        the records stored in an index
  *
- * Reading records back out of an index belongs to the index reader; until
- * it offers that, --db reports that it cannot be done rather than silently
- * exporting something else.
+ * With --db the stored records of the live documents are printed in docid
+ * order (pl_snap_foreach_doc); they are stored as canonical JSON already.
  */
 #include "../corpus/src/record.h"
+#include "../store/store.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -42,6 +42,34 @@ static void warn(void *ctx, const char *msg)
 {
     (void)ctx;
     pl_cli_err("warning: %s", msg);
+}
+
+/* The stored records are already canonical JSON (pl_record_to_json). */
+static int put_doc(void *ctx, uint32_t docid, const char *p, size_t n)
+{
+    (void)ctx;
+    (void)docid;
+    if (fwrite(p, 1, n, stdout) != n || putchar('\n') == EOF)
+        return PL_EIO;
+    return PL_OK;
+}
+
+static int export_db(const char *dir)
+{
+    pl_error err = {0};
+    pl_store *s = NULL;
+    pl_snap *sn = NULL;
+    int code = PL_EXIT_OK;
+    if (pl_store_open(&s, dir, PL_STORE_READONLY, &err) || pl_snap_begin(s, &sn, &err) ||
+        pl_snap_foreach_doc(sn, put_doc, NULL, &err))
+        code = pl_cli_fail("export", &err);
+    pl_snap_end(sn);
+    pl_store_close(s);
+    if (fflush(stdout) != 0 && code == PL_EXIT_OK) {
+        pl_cli_err("export: writing to stdout: %s", strerror(errno));
+        code = PL_EXIT_FAIL;
+    }
+    return code;
 }
 
 int pl_cmd_export(int argc, char **argv)
@@ -77,14 +105,8 @@ int pl_cmd_export(int argc, char **argv)
         pl_cli_err("export: give either --db or sources, not both");
         return PL_EXIT_USAGE;
     }
-    if (db) {
-        /* Hook: once the index can hand stored records back, iterate them
-         * here and write each with pl_record_write_jsonl. */
-        pl_cli_err("export: %s: exporting from an index is not supported yet; "
-                   "export the source files instead",
-                   pl_cli_db_dir(db));
-        return PL_EXIT_FAIL;
-    }
+    if (db)
+        return export_db(pl_cli_db_dir(db));
 
     pl_error err = {0};
     char **bundled = NULL;
