@@ -70,6 +70,15 @@ enum pl_search_flags {
     PL_SEARCH_PURE_AND = 1u << 3,     /* juxtaposed words: strict AND, never relaxed */
     PL_SEARCH_NO_SNIPPETS = 1u << 4,  /* hits carry the record only */
     PL_SEARCH_NO_PROXIMITY = 1u << 5, /* plain BM25F, no proximity bonus */
+    /* total is then a lower bound (the matches the search happened to
+     * visit): top-k may skip whole postings blocks that cannot enter the
+     * top k (block-max bounds) instead of counting every match.  Hits and
+     * their order are the same as without it.  Implies NO_FACETS. */
+    PL_SEARCH_NO_TOTAL = 1u << 6,
+    /* hits carry a record with id, year and kind only (read from the
+     * stored bytes without decoding the whole record); implies
+     * NO_SNIPPETS.  For callers that only list ids. */
+    PL_SEARCH_IDS_ONLY = 1u << 7,
 };
 
 typedef struct pl_search_opts {
@@ -107,7 +116,8 @@ typedef struct pl_facet {
 
 typedef struct pl_results {
     char *query_desc;
-    uint64_t total; /* exact number of matching live documents */
+    uint64_t total; /* exact number of matching live documents (a lower
+                       bound with PL_SEARCH_NO_TOTAL) */
     uint32_t offset, limit;
     pl_hit *hits;
     size_t n_hits;

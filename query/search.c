@@ -541,6 +541,97 @@ done:
     return rc;
 }
 
+/* Skips one JSON string starting at its opening quote; NULL if unterminated.
+ * *plain is cleared when the string has an escape. */
+static const char *skip_json_string(const char *p, const char *end, int *plain)
+{
+    for (p++; p < end; p++) {
+        if (*p == '"')
+            return p + 1;
+        if (*p == '\\') {
+            *plain = 0;
+            p++;
+        }
+    }
+    return NULL;
+}
+
+/* The "id" member of a stored record's top-level object, when it is a
+ * string without escapes (every id the importers make): [*id, *id + *n).
+ * Scans only up to that member — the canonical writer puts it second, after
+ * "schema" — so a hit costs a few dozen bytes, not a decode of its body.
+ * 0 when not found that way: the caller then decodes the whole record, so
+ * odd bytes get the full parser's checks and messages. */
+static int stored_id(const char *p, size_t n, const char **id, size_t *idn)
+{
+    const char *end = p + n;
+    int depth = 0;
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+        p++;
+    if (p == end || *p != '{')
+        return 0;
+    p++;
+    int want_key = 1;
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            int plain = 1;
+            const char *s = p, *q = skip_json_string(p, end, &plain);
+            if (!q)
+                return 0;
+            if (depth == 0 && want_key && plain && q - s == 4 && !memcmp(s, "\"id\"", 4)) {
+                while (q < end && (*q == ' ' || *q == ':'))
+                    q++;
+                if (q == end || *q != '"')
+                    return 0;
+                const char *v = q;
+                q = skip_json_string(v, end, &plain);
+                if (!q || !plain || q - v < 3)
+                    return 0;
+                *id = v + 1;
+                *idn = (size_t)(q - v - 2);
+                return 1;
+            }
+            want_key = 0;
+            p = q;
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']') {
+            if (--depth < 0)
+                return 0;
+        } else if (c == ',' && depth == 0)
+            want_key = 1;
+        p++;
+    }
+    return 0;
+}
+
+/* PL_SEARCH_IDS_ONLY: a record holding the id, year and kind. */
+static int id_record(pl_snap *snap, uint32_t docid, const char *p, size_t n, pl_record_owned **out,
+                     pl_error *err)
+{
+    const char *id;
+    size_t idn;
+    const pl_docmeta *dm = pl_snap_docmeta(snap, docid);
+    if (!dm || !stored_id(p, n, &id, &idn))
+        return pl_record_from_json(p, n, out, err);
+    char buf[512];
+    if (idn >= sizeof buf)
+        return pl_record_from_json(p, n, out, err);
+    memcpy(buf, id, idn);
+    buf[idn] = '\0';
+    pl_record r;
+    memset(&r, 0, sizeof r);
+    r.id = buf;
+    r.year = dm->year;
+    r.kind = (pl_kind)dm->kind;
+    if (pl_record_copy(&r, out) != PL_OK)
+        return pl_error_set(err, PL_ENOMEM, "search: out of memory");
+    return PL_OK;
+}
+
 static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *tl, unsigned flags,
                     pl_hit *h, pl_error *err)
 {
@@ -553,6 +644,8 @@ static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *
         return rc == PL_ENOTFOUND
                    ? pl_error_set(err, PL_ECORRUPT, "document %u has no stored record", e->docid)
                    : rc;
+    if (flags & PL_SEARCH_IDS_ONLY)
+        return id_record(snap, e->docid, p, n, &h->doc, err);
     rc = pl_record_from_json(p, n, &h->doc, err);
     if (rc != PL_OK)
         return rc;
