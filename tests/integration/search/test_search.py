@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Integration tests of `plumbline search`, `suggest` and `similar` on the
+bundled corpus, through the real binary and a temporary index (TAP).
+
+Expectations come from reading the corpus records (`plumbline export`):
+- "zephyr" appears in exactly three records: the 2019 "You, Me, and IoT MC",
+  the 2023 "IoT MC CFP" and the 2024 "Internet of Things" MC.
+- "eBPF" without a standalone "BPF" appears in the 2019 Toolchains MC
+  ("eBPF support in toolchains") and both Containers and Checkpoint/Restore
+  CFPs of 2023 and 2024 ("the eBPF-ification of the world").
+- "sched_ext" is a word of the 2024 Sched-Ext MC; "scheduler" is common,
+  "schedular" appears nowhere.
+- The 2023 and 2024 Containers and Checkpoint/Restore calls repeat most of
+  their text, and the 2019 MC shares its title and topics.
+Two records are added with `index --add`: one whose title and body carry
+HTML/script markup, one that says "Compute Express Link" but never "CXL".
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+EXE = sys.argv[1]
+TMP = tempfile.TemporaryDirectory(prefix="plumbline-search-test-")
+DB = os.path.join(TMP.name, "db")
+ENV = dict(os.environ)
+ENV.pop("PLUMBLINE_DB", None)
+ENV.pop("PLUMBLINE_SYNONYMS", None)
+ENV["HOME"] = TMP.name
+ENV["XDG_DATA_HOME"] = os.path.join(TMP.name, "xdg")
+
+ZEPHYR = {
+    "2019-mc-you-me-and-iot-mc-576aab0f",
+    "2023-cfp-iot-mc-cfp-1bc9a63d",
+    "2024-mc-internet-of-things-045c052f",
+}
+EBPF_ONLY = {
+    "2019-mc-toolchains-mc-eca45949",
+    "2023-cfp-containers-and-checkpoint-restore-mc-cfp-5485b950",
+    "2024-mc-containers-and-checkpoint-restore-72e2a002",
+}
+CONTAINERS_2023 = "2023-cfp-containers-and-checkpoint-restore-mc-cfp-5485b950"
+CONTAINERS_OTHERS = {
+    "2024-mc-containers-and-checkpoint-restore-72e2a002",
+    "2019-mc-containers-and-checkpoint-restore-mc-f45ea79a",
+}
+RUST_MC = "2024-mc-rust-5c107449"
+TOP_KEYS = {"query", "total", "offset", "limit", "took_ms", "hits", "facets", "suggestion"}
+HIT_KEYS = {"id", "year", "kind", "title", "track", "people", "score", "snippet",
+            "highlights"}
+KINDS = {"mc", "talk", "cfp", "news", "event"}
+
+EXTRA = [
+    {"schema": 1, "id": "extra-script", "year": 2024, "kind": "talk",
+     "title": "<b>Quuxword</b> markup & <i>friends</i>",
+     "body": "Before <script>alert('quuxword')</script> after; "
+             "a <img src=x onerror=alert(1)> quuxword & \"quotes\" 'too'.",
+     "people": ["Eve <eve@example.org>"], "track": "Injected <track>"},
+    {"schema": 1, "id": "extra-link", "year": 2024, "kind": "talk",
+     "title": "Memory pooling over a coherent fabric",
+     "body": "Pooling memory between hosts with Compute Express Link "
+             "switches and the frobnozzle allocator.",
+     "people": [], "track": ""},
+]
+
+n_test = 0
+failed = 0
+
+
+def check(ok, name, detail=""):
+    global n_test, failed
+    n_test += 1
+    print(f"{'ok' if ok else 'not ok'} {n_test} - {name}")
+    if not ok:
+        failed += 1
+        for line in str(detail).splitlines()[:20]:
+            print("# " + line)
+    return ok
+
+
+def run(*args, env=None):
+    return subprocess.run([EXE] + list(args), capture_output=True, text=True,
+                          env=env or ENV, timeout=120)
+
+
+def search(*args, env=None):
+    r = run("search", "--db", DB, "--json", *args, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"search {args}: exit {r.returncode}: {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def all_ids(q, *extra):
+    d = search("--limit", "100", *extra, "--", q)
+    return d, [h["id"] for h in d["hits"]]
+
+
+def case(name):
+    """Runs one test function; an exception is a failure, not a crash."""
+    def deco(fn):
+        try:
+            fn(name)
+        except Exception as e:  # noqa: BLE001 - report and go on
+            check(False, name, f"{type(e).__name__}: {e}")
+        return fn
+    return deco
+
+
+# ---- the index -----------------------------------------------------------------
+r = run("index", "--db", DB, "--quiet")
+check(r.returncode == 0, "index the bundled corpus", r.stderr)
+extra_path = os.path.join(TMP.name, "extra.jsonl")
+with open(extra_path, "w", encoding="utf-8") as f:
+    for rec in EXTRA:
+        f.write(json.dumps(rec) + "\n")
+r = run("index", "--db", DB, "--add", "--quiet", extra_path)
+check(r.returncode == 0, "index --add two extra JSONL records", r.stderr)
+
+
+@case("text listing: count line, numbered hits with year, kind, title and id")
+def _(name):
+    r = run("search", "--db", DB, "rust")
+    lines = r.stdout.splitlines()
+    m = re.match(r"^(\d+) results? \(", lines[0]) if lines else None
+    first = [ln for ln in lines if re.match(r"^\s+1\. ", ln)]
+    check(r.returncode == 0 and m is not None and int(m.group(1)) >= 2 and first
+          and "2024 mc" in first[0] and f"({RUST_MC})" in first[0]
+          and "Rust" in first[0], name, r.stdout + r.stderr)
+
+
+@case("--json shape: top-level keys and every hit's keys and types")
+def _(name):
+    d = search("bpf")
+    problems = []
+    if set(d) - {"description"} != TOP_KEYS:
+        problems.append(f"top keys {sorted(d)}")
+    if d["query"] != "bpf" or d["offset"] != 0 or d["limit"] != 10:
+        problems.append(f"query/offset/limit {d['query']!r} {d['offset']} {d['limit']}")
+    if not isinstance(d["took_ms"], (int, float)) or d["took_ms"] < 0:
+        problems.append("took_ms")
+    if set(d["facets"]) != {"year", "kind", "track"}:
+        problems.append(f"facet keys {sorted(d['facets'])}")
+    if not d["hits"] or len(d["hits"]) > 10:
+        problems.append(f"{len(d['hits'])} hits")
+    prev = float("inf")
+    for h in d["hits"]:
+        if not HIT_KEYS <= set(h):
+            problems.append(f"hit keys {sorted(h)}")
+            continue
+        if not (isinstance(h["year"], int) and h["kind"] in KINDS
+                and isinstance(h["people"], list) and isinstance(h["track"], str)
+                and isinstance(h["score"], (int, float)) and h["score"] > 0
+                and isinstance(h["snippet"], str) and isinstance(h["highlights"], list)):
+            problems.append(f"hit types {h['id']}")
+        if h["score"] > prev + 1e-9:
+            problems.append(f"scores not descending at {h['id']}")
+        prev = h["score"]
+    check(not problems, name, "\n".join(problems))
+
+
+@case("highlights mark query words inside the snippet text")
+def _(name):
+    d = search("bpf")
+    bad = []
+    for h in d["hits"]:
+        text = h.get("snippet_text", re.sub(r"</?mark>", "", h["snippet"]))
+        raw = text.encode("utf-8")
+        for span in h["highlights"]:
+            s, e = span["start"], span["end"]
+            word = raw[s:e].decode("utf-8", "replace").lower() if 0 <= s < e <= len(raw) else None
+            if word not in ("bpf", "ebpf"):
+                bad.append(f"{h['id']} [{s},{e}] -> {word!r}")
+    check(not bad and any(h["highlights"] for h in d["hits"]), name, "\n".join(bad))
+
+
+@case("facets: year and kind counts sum to total; track counts to the hits with a track")
+def _(name):
+    d, ids = all_ids("kernel")
+    f = d["facets"]
+    years = {}
+    kinds = {}
+    tracks = {}
+    for h in d["hits"]:
+        years[str(h["year"])] = years.get(str(h["year"]), 0) + 1
+        kinds[h["kind"]] = kinds.get(h["kind"], 0) + 1
+        if h["track"]:
+            tracks[h["track"]] = tracks.get(h["track"], 0) + 1
+    ok = (d["total"] == len(ids) and sum(f["year"].values()) == d["total"]
+          and sum(f["kind"].values()) == d["total"] and f["year"] == years
+          and f["kind"] == kinds and f["track"] == tracks)
+    check(ok, name, json.dumps(f) + f"\ntotal {d['total']} hits {len(ids)}")
+
+
+@case("pagination: offsets walk the same total, no duplicates, same order as one page")
+def _(name):
+    _, whole = all_ids("kernel")
+    walked, totals, off = [], set(), 0
+    while True:
+        d = search("--limit", "7", "--offset", str(off), "kernel")
+        totals.add(d["total"])
+        if d["offset"] != off or d["limit"] != 7:
+            raise AssertionError(f"offset/limit echoed as {d['offset']}/{d['limit']}")
+        if not d["hits"]:
+            break
+        walked += [h["id"] for h in d["hits"]]
+        off += 7
+    check(totals == {len(whole)} and len(walked) == len(set(walked)) == len(whole)
+          and walked == whole, name, f"totals {totals} walked {len(walked)} whole {len(whole)}")
+
+
+@case("--sort date: newest year first, same documents as relevance order")
+def _(name):
+    d, ids = all_ids("kernel", "--sort", "date")
+    _, rel = all_ids("kernel")
+    years = [h["year"] for h in d["hits"]]
+    check(years == sorted(years, reverse=True) and set(ids) == set(rel)
+          and years[0] == 2024 and years[-1] == 2019, name, str(years))
+
+
+@case("exact total equals the documents counted by trends (kernel, bpf, zephyr)")
+def _(name):
+    bad = []
+    for topic in ("kernel", "bpf", "zephyr"):
+        d = search(topic)
+        r = run("trends", "--db", DB, "--csv", topic)
+        rows = [ln.split(",") for ln in r.stdout.splitlines()[1:] if ln]
+        # trends counts per year of the bundled years; the extra records are
+        # 2024 ones and contain none of these words
+        counted = sum(int(row[3]) for row in rows)
+        if r.returncode != 0 or counted != d["total"]:
+            bad.append(f"{topic}: search {d['total']} trends {counted} ({r.stderr})")
+    check(not bad, name, "\n".join(bad))
+
+
+@case("zephyr: exactly the three IoT records found by reading")
+def _(name):
+    d, ids = all_ids("zephyr")
+    check(d["total"] == 3 and set(ids) == ZEPHYR, name, str(ids))
+
+
+@case("parse error: exit 2, message with the column")
+def _(name):
+    r = run("search", "--db", DB, "rust (kernel")
+    r2 = run("search", "--db", DB, "--json", "nosuchfield:rust")
+    check(r.returncode == 2 and r.stderr.startswith("plumbline: ")
+          and "column 6" in r.stderr and r.stdout == "" and r2.returncode == 2
+          and "column" in r2.stderr, name, r.stderr + r2.stderr)
+
+
+@case("missing index: exit 1 with a message")
+def _(name):
+    r = run("search", "--db", os.path.join(TMP.name, "nothing-here"), "rust")
+    check(r.returncode == 1 and r.stderr.startswith("plumbline: ") and r.stdout == "",
+          name, f"{r.returncode} {r.stderr}")
+
+
+@case("usage error: unknown option and bad --sort exit 2")
+def _(name):
+    r1 = run("search", "--db", DB, "--frobnicate", "rust")
+    r2 = run("search", "--db", DB, "--sort", "size", "rust")
+    check(r1.returncode == 2 and r2.returncode == 2, name, r1.stderr + r2.stderr)
+
+
+@case("suggest sched_ completes to sched_ext")
+def _(name):
+    r = run("suggest", "--db", DB, "sched_")
+    words = [ln.split("\t")[0] for ln in r.stdout.splitlines()]
+    check(r.returncode == 0 and "sched_ext" in words
+          and all(w.startswith("sched_") for w in words), name, r.stdout + r.stderr)
+
+
+@case("did you mean: schedular -> scheduler (JSON and text)")
+def _(name):
+    d = search("schedular")
+    r = run("search", "--db", DB, "schedular")
+    ok = (d["total"] == 0 and d["suggestion"] == "scheduler"
+          and "did you mean: scheduler" in r.stdout and search("scheduler")["total"] > 0)
+    d2 = search("scheduler")
+    check(ok and d2["suggestion"] in (None, ""), name, json.dumps(d)[:400] + r.stdout)
+
+
+@case("similar: excludes the document itself; the other containers MCs rank first")
+def _(name):
+    r = run("similar", "--db", DB, "--json", "--limit", "5", CONTAINERS_2023)
+    d = json.loads(r.stdout) if r.returncode == 0 else {"hits": []}
+    ids = [h["id"] for h in d["hits"]]
+    r2 = run("similar", "--db", DB, "--json", "--limit", "100", RUST_MC)
+    ids2 = [h["id"] for h in json.loads(r2.stdout)["hits"]] if r2.returncode == 0 else []
+    r3 = run("similar", "--db", DB, "no-such-id")
+    check(CONTAINERS_2023 not in ids and set(ids[:2]) == CONTAINERS_OTHERS
+          and ids2 and RUST_MC not in ids2 and r3.returncode == 1,
+          name, f"{ids}\n{r.stderr}{r2.stderr}")
+
+
+@case("snippet and fields of an injected <script> record are escaped")
+def _(name):
+    d = search("quuxword")
+    hits = [h for h in d["hits"] if h["id"] == "extra-script"]
+    if not hits:
+        raise AssertionError(f"extra-script not found: {[h['id'] for h in d['hits']]}")
+    snip = hits[0]["snippet"]
+    no_tags = re.sub(r"</?mark>", "", snip)
+    check("<" not in no_tags and ">" not in no_tags and "&lt;script&gt;" in snip
+          and "<mark>" in snip, name, snip)
+
+
+@case("the raw title and people come back as data (JSON strings), not altered")
+def _(name):
+    h = [h for h in search("quuxword")["hits"] if h["id"] == "extra-script"][0]
+    check(h["title"] == EXTRA[0]["title"] and h["people"] == EXTRA[0]["people"],
+          name, json.dumps(h)[:400])
+
+
+@case("synonyms: BPF finds the eBPF-only records")
+def _(name):
+    _, ids = all_ids("BPF")
+    _, ids2 = all_ids("bpf")
+    missing = EBPF_ONLY - set(ids)
+    check(not missing and ids == ids2, name, f"missing {missing}")
+
+
+@case("synonyms: CXL finds a record that only says Compute Express Link")
+def _(name):
+    _, ids = all_ids("CXL")
+    _, ids2 = all_ids('"compute express link"')
+    check("extra-link" in ids and "2024-mc-compute-express-link-cxl-e14fc323" in ids
+          and "2024-mc-compute-express-link-cxl-e14fc323" in ids2, name, str(ids))
+
+
+@case("$PLUMBLINE_SYNONYMS: a user group applies without a rebuild")
+def _(name):
+    path = os.path.join(TMP.name, "user-synonyms.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# test group\ngizmoword | zephyr\n")
+    before = search("gizmoword")
+    env = dict(ENV, PLUMBLINE_SYNONYMS=path)
+    after = search("--limit", "100", "gizmoword", env=env)
+    check(before["total"] == 0 and after["total"] == 3
+          and {h["id"] for h in after["hits"]} == ZEPHYR, name,
+          f"before {before['total']} after {after['total']}")
+
+
+print(f"1..{n_test}")
+sys.exit(1 if failed else 0)
