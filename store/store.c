@@ -39,15 +39,46 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 const char *const pl_db_names[PL_DB_COUNT] = {
     "meta",    "terms",  "postings", "positions", "docs",  "ids",
     "docmeta", "tracks", "sources",  "surfaces",  "years",
 };
+
+/* Sets a PL_ECORRUPT error saying where, keeping what a decoder already
+ * said as the reason ("<where>: <decoder message>"): with first-error-wins
+ * the context would otherwise be dropped. */
+static int corrupt_at(pl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int corrupt_at(pl_error *err, const char *fmt, ...)
+{
+    char where[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(where, sizeof where, fmt, ap);
+    va_end(ap);
+    if (!err)
+        return PL_ECORRUPT;
+    if (!err->code)
+        return pl_error_set(err, PL_ECORRUPT, "%s", where);
+    char why[sizeof err->msg];
+    memcpy(why, err->msg, sizeof why);
+    err->code = PL_ECORRUPT;
+    snprintf(err->msg, sizeof err->msg, "%.400s: %.600s", where, why);
+    return PL_ECORRUPT;
+}
+
+/* 1 if the filesystem holding path has under 1 MiB left for us. */
+static int nearly_full(const char *path)
+{
+    struct statvfs v;
+    return statvfs(path, &v) == 0 && (uint64_t)v.f_bavail * v.f_frsize < ((uint64_t)1 << 20);
+}
 
 int pl_lmdb_error(pl_error *err, int rc, const char *what, const char *path)
 {
@@ -56,7 +87,8 @@ int pl_lmdb_error(pl_error *err, int rc, const char *what, const char *path)
     if (rc == MDB_MAP_FULL) {
         code = PL_EFULL;
         why = "the index map is full (raise PLUMBLINE_MAX_MAPSIZE or free space)";
-    } else if (rc == ENOSPC) {
+    } else if (rc == ENOSPC || (rc == EIO && path && nearly_full(path))) {
+        /* LMDB turns a short write (the disk filled mid-page) into EIO. */
         code = PL_EFULL;
         why = "no space left on device";
     } else if (rc == MDB_CORRUPTED || rc == MDB_INVALID || rc == MDB_PAGE_NOTFOUND ||
@@ -199,6 +231,10 @@ struct pl_snap {
     view *v;
     MDB_txn *txn;
     MDB_dbi *dbi;
+    pl_zip *zip; /* inflate stream, created on the first stored document */
+    char **docs; /* inflated records handed out, freed at pl_snap_end */
+    size_t ndocs, docs_cap;
+    pl_buf scratch;
 };
 
 static void genenv_unref(genenv *ge)
@@ -424,7 +460,7 @@ static int view_load(genenv *ge, MDB_txn *txn, view **out, pl_error *err)
         }
         pl_docmeta *m = &v->dm[id];
         if (pl_docmeta_decode(d.mv_data, (const uint8_t *)d.mv_data + d.mv_size, m, err)) {
-            pl_error_set(err, PL_ECORRUPT, "%s: docmeta of docid %u", ge->path, id);
+            corrupt_at(err, "%s: docmeta of docid %u", ge->path, id);
             goto fail;
         }
         if (!(m->flags & PL_DOC_DELETED)) {
@@ -568,6 +604,11 @@ void pl_snap_end(pl_snap *snap)
     if (!snap)
         return;
     mdb_txn_abort(snap->txn);
+    for (size_t i = 0; i < snap->ndocs; i++)
+        pl_free(snap->docs[i]);
+    pl_free(snap->docs);
+    pl_buf_free(&snap->scratch);
+    pl_zip_free(snap->zip);
     pthread_mutex_lock(&snap->s->mu);
     view_unref(snap->v);
     pthread_mutex_unlock(&snap->s->mu);
@@ -636,7 +677,7 @@ int pl_snap_term(pl_snap *snap, const char *term, size_t n, pl_terminfo *out, pl
     if (rc)
         return pl_lmdb_error(err, rc, "terms", snap->v->ge->path);
     if (pl_terminfo_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, out, NULL, NULL, err))
-        return pl_error_set(err, PL_ECORRUPT, "%s: term '%.*s'", snap->v->ge->path, (int)n, term);
+        return corrupt_at(err, "%s: term '%.*s'", snap->v->ge->path, (int)n, term);
     return PL_OK;
 }
 
@@ -767,7 +808,14 @@ struct pl_postings {
     size_t tn;
     uint8_t key[PL_KEY_MAX];
     size_t keyn;
+    /* The current chunk, decoded lazily: c.n and c.max_tf from its header
+     * at load, entries [0, dec) into c.docid/c.tf as the iterator reaches
+     * them, so a leapfrog that leaves a chunk early never decodes its
+     * tail.  cp..cend are the undecoded bytes (borrowed from LMDB until the
+     * snapshot ends); dlast is the docid of entry dec - 1. */
     pl_chunk c;
+    uint32_t dec, dlast;
+    const uint8_t *cp, *cend;
     /* positions of the current chunk, decoded lazily */
     const uint8_t *pp, *pend;
     uint32_t pidx;    /* doc index pp points at */
@@ -813,7 +861,65 @@ void pl_postings_free(pl_postings *it)
     pl_free(it);
 }
 
-/* Decodes the chunk the cursor returned, if it belongs to the term. */
+/* One varint of at most 32 bits; the one-byte case (most gaps and tfs)
+ * inline, the rest through pl_varint_get and its overlong checks. */
+static inline int get_u32(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+    const uint8_t *q = *p;
+    if (q < end && !(*q & 0x80)) {
+        *v = *q;
+        *p = q + 1;
+        return 0;
+    }
+    uint64_t x;
+    if (pl_varint_get(p, end, &x) || x > UINT32_MAX)
+        return -1;
+    *v = (uint32_t)x;
+    return 0;
+}
+
+/* Decodes entries of the current chunk up to index `upto` (inclusive),
+ * with the checks of pl_chunk_decode (codec.c has the format): gaps >= 1,
+ * a tf in some field, tfs within the block max, and when the last entry is
+ * reached, no trailing bytes and the key's last docid.  Cost: a few ns per
+ * entry; each entry is decoded once. */
+static int decode_upto(pl_postings *it, uint32_t upto)
+{
+    const uint8_t *p = it->cp, *end = it->cend;
+    uint32_t d = it->dlast;
+    pl_chunk *c = &it->c;
+    for (uint32_t i = it->dec; i <= upto; i++) {
+        uint32_t gap, h, *tf = c->tf[i];
+        if (get_u32(&p, end, &gap) || get_u32(&p, end, &h))
+            goto bad;
+        if (gap == 0 || d > UINT32_MAX - gap)
+            goto bad;
+        d += gap;
+        tf[PL_FIELD_BODY] = h >> 2;
+        tf[PL_FIELD_TITLE] = tf[PL_FIELD_PEOPLE] = 0;
+        if ((h & 2) && (get_u32(&p, end, &tf[PL_FIELD_TITLE]) || !tf[PL_FIELD_TITLE]))
+            goto bad;
+        if ((h & 1) && (get_u32(&p, end, &tf[PL_FIELD_PEOPLE]) || !tf[PL_FIELD_PEOPLE]))
+            goto bad;
+        if ((!tf[0] && !tf[1] && !tf[2]) || tf[0] > c->max_tf[0] || tf[1] > c->max_tf[1] ||
+            tf[2] > c->max_tf[2])
+            goto bad;
+        c->docid[i] = d;
+    }
+    it->cp = p;
+    it->dlast = d;
+    it->dec = upto + 1;
+    if (it->dec == c->n && (p != end || d != it->last))
+        goto bad;
+    return PL_OK;
+bad:
+    it->state = IT_END;
+    return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u of a term does not decode",
+                        it->last);
+}
+
+/* Takes the chunk the cursor returned, if it belongs to the term: reads
+ * its header only (entries decode on demand, decode_upto). */
 static int load_chunk(pl_postings *it, int rc, const MDB_val *k, const MDB_val *v)
 {
     if (rc == MDB_NOTFOUND || k->mv_size != it->tn + PL_KEY_SUFFIX ||
@@ -826,12 +932,21 @@ static int load_chunk(pl_postings *it, int rc, const MDB_val *k, const MDB_val *
         return pl_lmdb_error(&it->err, rc, "postings", it->snap->v->ge->path);
     }
     it->last = pl_be32_get((const uint8_t *)k->mv_data + it->tn + 1);
-    if (pl_chunk_decode(v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, it->last, &it->c,
-                        &it->err)) {
+    const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+    uint32_t n;
+    if (get_u32(&p, end, &n) || n == 0 || n > PL_CHUNK_DOCS || get_u32(&p, end, &it->c.max_tf[0]) ||
+        get_u32(&p, end, &it->c.max_tf[1]) || get_u32(&p, end, &it->c.max_tf[2])) {
         it->state = IT_END;
-        return PL_ECORRUPT;
+        return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: bad header",
+                            it->last);
     }
-    memcpy(it->key, k->mv_data, k->mv_size);
+    it->c.n = n;
+    it->cp = p;
+    it->cend = end;
+    it->dec = 0;
+    it->dlast = 0;
+    /* the key's suffix is the only part that changes within the term */
+    memcpy(it->key + it->tn + 1, (const uint8_t *)k->mv_data + it->tn + 1, PL_KEY_SUFFIX - 1);
     it->keyn = k->mv_size;
     it->state = IT_IN;
     it->i = 0;
@@ -853,13 +968,19 @@ int pl_postings_next(pl_postings *it)
 {
     if (it->state == IT_END)
         return 0;
-    if (it->state == IT_BEFORE)
-        return seek_chunk(it, 0);
-    if (++it->i < it->c.n)
-        return 1;
-    MDB_val k, v;
-    int rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
-    return load_chunk(it, rc, &k, &v);
+    int r = 1;
+    if (it->state == IT_BEFORE) {
+        r = seek_chunk(it, 0);
+    } else if (++it->i >= it->c.n) {
+        MDB_val k, v;
+        int rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
+        r = load_chunk(it, rc, &k, &v);
+    }
+    if (r <= 0)
+        return r;
+    if (it->i >= it->dec && decode_upto(it, it->i) != PL_OK)
+        return PL_ECORRUPT;
+    return 1;
 }
 
 int pl_postings_seek(pl_postings *it, uint32_t target)
@@ -868,15 +989,34 @@ int pl_postings_seek(pl_postings *it, uint32_t target)
         return 0;
     if (it->state == IT_IN && it->c.docid[it->i] >= target)
         return 1;
-    if (it->state == IT_BEFORE || it->last < target) {
+    if (it->state == IT_BEFORE) {
         int r = seek_chunk(it, target);
         if (r <= 0)
             return r;
+    } else if (it->last < target) {
+        /* Leapfrogs mostly land in the next chunk: one cursor step is much
+         * cheaper than a descent from the root (MDB_SET_RANGE). */
+        MDB_val k, v;
+        int rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
+        int r = load_chunk(it, rc, &k, &v);
+        if (r <= 0)
+            return r;
+        if (it->last < target && (r = seek_chunk(it, target)) <= 0)
+            return r;
     }
-    /* The chunk ends at or after target: scan within (at most 128). */
-    while (it->c.docid[it->i] < target)
-        it->i++;
-    return 1;
+    /* The chunk ends at or after target: decode and scan within (at most
+     * PL_CHUNK_DOCS entries). */
+    for (;;) {
+        if (it->i >= it->dec && decode_upto(it, it->i) != PL_OK)
+            return PL_ECORRUPT;
+        if (it->c.docid[it->i] >= target)
+            return 1;
+        if (++it->i >= it->c.n) { /* only a corrupt chunk gets here */
+            it->state = IT_END;
+            return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: ends early",
+                                it->last);
+        }
+    }
 }
 
 uint32_t pl_postings_docid(const pl_postings *it)
@@ -965,8 +1105,24 @@ int pl_snap_doc(pl_snap *snap, uint32_t docid, const char **p, size_t *n, pl_err
         return PL_ENOTFOUND;
     if (rc)
         return pl_lmdb_error(err, rc, "docs", snap->v->ge->path);
-    if (pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, p, n, err))
+    if (!snap->zip && !(snap->zip = pl_zip_new()))
+        return pl_error_set(err, PL_ENOMEM, "out of memory");
+    if (snap->ndocs == snap->docs_cap) {
+        size_t nc = snap->docs_cap ? snap->docs_cap * 2 : 16;
+        char **nd = pl_realloc(snap->docs, nc * sizeof *nd);
+        if (!nd)
+            return pl_error_set(err, PL_ENOMEM, "out of memory");
+        snap->docs = nd;
+        snap->docs_cap = nc;
+    }
+    pl_buf b = {0};
+    if (pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip, &b, p, n,
+                      err)) {
+        pl_buf_free(&b);
         return pl_error_set(err, PL_ECORRUPT, "%s: stored document %u", snap->v->ge->path, docid);
+    }
+    if (b.p) /* inflated: kept until pl_snap_end, as promised */
+        snap->docs[snap->ndocs++] = b.p;
     return PL_OK;
 }
 
@@ -1063,8 +1219,7 @@ int pl_snap_check(pl_snap *snap, pl_error *err)
             nterms_post++;
         }
         if (pl_chunk_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, last, ch, err)) {
-            ret = pl_error_set(err, PL_ECORRUPT, "check: term '%.*s' chunk ending %u", (int)tn,
-                               t->term, last);
+            ret = corrupt_at(err, "%s: term '%.*s' chunk ending %u", path, (int)tn, t->term, last);
             goto done;
         }
         if (ch->docid[0] <= t->last) {
@@ -1099,8 +1254,8 @@ int pl_snap_check(pl_snap *snap, pl_error *err)
                 poscap = total;
             }
             if (pl_pos_decode(&pp, pend, ch->tf[i], posbuf, err)) {
-                ret = pl_error_set(err, PL_ECORRUPT, "check: term '%.*s': positions of doc %u",
-                                   (int)tn, t->term, d);
+                ret = corrupt_at(err, "%s: term '%.*s': positions of doc %u", path, (int)tn,
+                                 t->term, d);
                 goto done;
             }
             t->df++;
@@ -1166,8 +1321,10 @@ int pl_snap_check(pl_snap *snap, pl_error *err)
             ret = pl_error_set(err, PL_ECORRUPT, "check: stored document %u is not live", d);
             goto done;
         }
-        if (pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, &rp, &rn, err)) {
-            ret = pl_error_set(err, PL_ECORRUPT, "check: stored document %u", d);
+        if ((!snap->zip && !(snap->zip = pl_zip_new())) ||
+            pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip,
+                          &snap->scratch, &rp, &rn, err)) {
+            ret = corrupt_at(err, "%s: stored document %u", path, d);
             goto done;
         }
         ndocs++;
@@ -1216,8 +1373,8 @@ int pl_snap_check(pl_snap *snap, pl_error *err)
         if (pl_surface_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, &df, &term, &tn,
                               err) ||
             pl_snap_term(snap, term, tn, &ti, err) != PL_OK) {
-            ret = pl_error_set(err, PL_ECORRUPT, "check: surface '%.*s' is bad or names no term",
-                               (int)k.mv_size, (const char *)k.mv_data);
+            ret = corrupt_at(err, "%s: surface '%.*s' is bad or names no term", path,
+                             (int)k.mv_size, (const char *)k.mv_data);
             goto done;
         }
     }
@@ -1389,8 +1546,9 @@ int pl_snap_foreach_doc(pl_snap *snap, pl_doc_cb cb, void *ctx, pl_error *err)
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         const char *p;
         size_t n;
-        if (k.mv_size != 4 ||
-            pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, &p, &n, err)) {
+        if (k.mv_size != 4 || (!snap->zip && !(snap->zip = pl_zip_new())) ||
+            pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip,
+                          &snap->scratch, &p, &n, err)) {
             ret = pl_error_set(err, PL_ECORRUPT, "%s: stored document", snap->v->ge->path);
             break;
         }

@@ -71,6 +71,7 @@ struct pl_writer {
     uint32_t ctf[PL_CHUNK_DOCS][PL_NFIELDS];
     size_t cn;
     pl_buf cpos, val;
+    pl_zip *zip;
 };
 
 static int put(pl_writer *w, int db, const void *k, size_t kn, const void *v, size_t vn,
@@ -438,6 +439,7 @@ void pl_writer_free(pl_writer *w)
     pl_free(w->mv);
     pl_free(w->ok);
     pl_free(w->ov);
+    pl_zip_free(w->zip);
     pl_buf_free(&w->cpos);
     pl_buf_free(&w->val);
     pl_free(w->dir);
@@ -588,7 +590,9 @@ int pl_writer_put_doc(pl_writer *w, const char *id, size_t idn, const char *rec,
     uint8_t key[4];
     pl_be32_put(key, d);
     pl_buf_reset(&w->val);
-    if (pl_doc_encode(&w->val, rec, n))
+    if (!w->zip && !(w->zip = pl_zip_new()))
+        return pl_error_set(err, PL_ENOMEM, "out of memory");
+    if (pl_doc_encode(&w->val, rec, n, w->zip))
         return pl_error_set(err, PL_ENOMEM, "out of memory");
     if (put(w, PL_DB_DOCS, key, 4, w->val.p, w->val.n, w->put_flags, err) ||
         put(w, PL_DB_IDS, id, idn, key, 4, 0, err))

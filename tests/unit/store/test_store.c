@@ -205,13 +205,42 @@ static void test_small_codecs(void **state)
 
     const char *r;
     size_t rn;
+    pl_zip *z = pl_zip_new();
+    pl_buf out = {0};
     pl_buf_reset(&b);
-    assert_int_equal(pl_doc_encode(&b, "{}", 2), PL_OK);
-    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, &r, &rn, &err), PL_OK);
+    assert_int_equal(pl_doc_encode(&b, "{}", 2, z), PL_OK);
+    assert_int_equal(b.p[0], PL_DOC_RAW); /* too short to deflate */
+    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
+                     PL_OK);
     assert_int_equal(rn, 2);
-    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p, &r, &rn, &err), PL_ECORRUPT);
+    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p, z, &out, &r, &rn, &err),
+                     PL_ECORRUPT);
     uint8_t badfmt[] = {9, '{', '}'};
-    assert_int_equal(pl_doc_decode(badfmt, badfmt + 3, &r, &rn, &err), PL_ECORRUPT);
+    assert_int_equal(pl_doc_decode(badfmt, badfmt + 3, z, &out, &r, &rn, &err), PL_ECORRUPT);
+    /* a compressible record is deflated, and every truncation fails */
+    char text[2000];
+    for (size_t i = 0; i < sizeof text - 1; i++)
+        text[i] = "the scheduler runs tasks "[i % 25];
+    text[sizeof text - 1] = 0;
+    pl_buf_reset(&b);
+    assert_int_equal(pl_doc_encode(&b, text, sizeof text - 1, z), PL_OK);
+    assert_int_equal(b.p[0], PL_DOC_DEFLATE);
+    assert_true(b.n < 200);
+    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
+                     PL_OK);
+    assert_int_equal(rn, sizeof text - 1);
+    assert_memory_equal(r, text, rn);
+    for (size_t k = 0; k < b.n; k++) {
+        pl_error e = {0};
+        assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + k, z, &out, &r, &rn, &e),
+                         PL_ECORRUPT);
+    }
+    /* a flipped byte in the stream or the length never decodes silently */
+    b.p[1] ^= 0x01;
+    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
+                     PL_ECORRUPT);
+    pl_buf_free(&out);
+    pl_zip_free(z);
     pl_buf_free(&b);
 }
 
@@ -585,11 +614,15 @@ static void test_map_full_keeps_old(void **state)
     assert_int_equal(pl_indexer_new(&ix, tmpdir, PL_INDEX_REBUILD, NULL, &err), PL_OK);
     char id[32], body[4096];
     int rc = PL_OK;
-    memset(body, 'x', sizeof body - 1);
-    body[sizeof body - 1] = 0;
+    uint32_t seed = 12345;
     for (int i = 0; i < 200 && rc == PL_OK; i++) {
         snprintf(id, sizeof id, "big-%d", i);
-        body[i % 4000] = ' ';
+        /* random letters: neither deflate nor the term table shrink them */
+        for (size_t k = 0; k < sizeof body - 1; k++) {
+            seed = seed * 1103515245u + 12345u;
+            body[k] = k % 7 == 6 ? ' ' : (char)('a' + (seed >> 16) % 26);
+        }
+        body[sizeof body - 1] = 0;
         pl_record r = rec(id, 2020, "big", body);
         rc = pl_indexer_add_record(ix, &r, NULL, &err);
     }
