@@ -17,7 +17,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: plumbline serve [--db DIR] [--bind ADDR] [--port N] [--threads N] [--quiet]\n"
             "                       [--cors-origin ORIGIN]... [--max-conns N]\n"
-            "                       [--max-conns-per-ip N] [--timeout SECONDS]\n\n"
+            "                       [--max-conns-per-ip N] [--timeout SECONDS] [--cache-mb N]\n\n"
             "Serves the JSON API (docs/api.md, /api/openapi.json) and the search page.\n\n"
             "  --db DIR              index directory (default: $PLUMBLINE_DB or\n"
             "                        ~/.local/share/plumbline/index)\n"
@@ -28,7 +28,9 @@ static void usage(FILE *f)
             "  --cors-origin ORIGIN  allow this origin (repeatable; default: any origin, *)\n"
             "  --max-conns N         open connections at most (default 1024)\n"
             "  --max-conns-per-ip N  open connections per client address (default 512)\n"
-            "  --timeout SECONDS     close idle or slow connections after this (default 15)\n\n"
+            "  --timeout SECONDS     close idle or slow connections after this (default 15)\n"
+            "  --cache-mb N          memory for answers already computed for the current\n"
+            "                        index (default 64; 0 turns the cache off)\n\n"
             "Prints \"listening on http://ADDR:PORT\" on stdout once ready.  SIGINT or SIGTERM\n"
             "stop it after the requests under way have been answered.\n",
             PL_SERVER_MAX_THREADS);
@@ -87,6 +89,12 @@ int pl_cmd_serve(int argc, char **argv)
             if (opt_uint(a, val, 1, 100000, &v))
                 return PL_EXIT_USAGE;
             o.max_conns_per_ip = (unsigned)v;
+            i++;
+        } else if (!strcmp(a, "--cache-mb")) {
+            if (opt_uint(a, val, 0, 65536, &v))
+                return PL_EXIT_USAGE;
+            o.cache_mb = (unsigned)v;
+            o.no_cache = v == 0;
             i++;
         } else if (!strcmp(a, "--timeout")) {
             if (opt_uint(a, val, 1, 3600, &v))

@@ -129,18 +129,14 @@ enum MHD_Result pl_respond_json(pl_rctx *x, unsigned status, json_t *body)
     json_decref(body);
     if (!text)
         return pl_respond_error(x, 500, "internal", "out of memory building the answer");
-    size_t n = strlen(text);
-    struct MHD_Response *r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(text);
-        return MHD_NO;
-    }
-    add_common(x, r, "application/json; charset=utf-8", 1);
-    return queue(x, status, r, n);
+    return pl_respond_text(x, status, "application/json; charset=utf-8", text, strlen(text));
 }
 
 enum MHD_Result pl_respond_text(pl_rctx *x, unsigned status, const char *type, char *text, size_t n)
 {
+    if (status == 200 && x->cache_key.n && x->snap)
+        pl_rcache_put(x->s->cache, pl_snap_generation(x->snap), x->cache_key.p, x->cache_key.n,
+                      text, n, type);
     struct MHD_Response *r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(text);
@@ -444,7 +440,45 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     enum MHD_Result ok = check_params(&x, allowed, repeatable);
     if (x.responded)
         return ok; /* answered with an error */
-    enum MHD_Result ret = fn(&x);
+    enum MHD_Result ret;
+    if (s->cache && ep != PL_EP_HEALTHZ && ep != PL_EP_METRICS && ep != PL_EP_STATS) {
+        if (pl_rctx_snap(&x, &ret))
+            goto done;
+        /* The key: path and parameters in the order given (the page always
+         * builds them in one order). */
+        pl_buf_puts(&x.cache_key, url);
+        for (size_t i = 0; i < x.params.n; i++) {
+            pl_buf_putc(&x.cache_key, 0);
+            pl_buf_put(&x.cache_key, x.params.a[i].k, x.params.a[i].kn);
+            pl_buf_putc(&x.cache_key, '=');
+            pl_buf_put(&x.cache_key, x.params.a[i].v, x.params.a[i].vn);
+        }
+        size_t n = 0;
+        const char *type = NULL;
+        char *hit = x.cache_key.oom ? NULL
+                                    : pl_rcache_get(s->cache, pl_snap_generation(x.snap),
+                                                    x.cache_key.p, x.cache_key.n, &n, &type);
+        if (hit) {
+            atomic_fetch_add_explicit(&s->m.cache_hits, 1, memory_order_relaxed);
+            pl_buf_reset(&x.cache_key);
+            struct MHD_Response *r = MHD_create_response_from_buffer(n, hit, MHD_RESPMEM_MUST_FREE);
+            if (!r) {
+                free(hit);
+                ret = MHD_NO;
+                goto done;
+            }
+            add_common(&x, r, type, 1);
+            MHD_add_response_header(r, "X-Cache", "hit");
+            ret = queue(&x, 200, r, n);
+            goto done;
+        }
+        atomic_fetch_add_explicit(&s->m.cache_misses, 1, memory_order_relaxed);
+        if (x.cache_key.oom)
+            pl_buf_reset(&x.cache_key);
+    }
+    ret = fn(&x);
+done:
+    pl_buf_free(&x.cache_key);
     if (x.snap)
         pl_snap_end(x.snap);
     return ret;
@@ -670,30 +704,42 @@ char *pl_server_metrics_text(pl_server *s, uint64_t generation, uint32_t docs, s
         pl_buf_printf(&b, "plumbline_http_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
                       endpoint_names[e], (unsigned long long)cum);
     }
-    pl_buf_printf(&b,
-                  "# HELP plumbline_http_connections_total Accepted connections.\n"
-                  "# TYPE plumbline_http_connections_total counter\n"
-                  "plumbline_http_connections_total %llu\n"
-                  "# HELP plumbline_http_connections_refused_total Connections closed at once "
-                  "(over --max-conns).\n"
-                  "# TYPE plumbline_http_connections_refused_total counter\n"
-                  "plumbline_http_connections_refused_total %llu\n"
-                  "# HELP plumbline_http_requests_in_flight Requests being answered.\n"
-                  "# TYPE plumbline_http_requests_in_flight gauge\n"
-                  "plumbline_http_requests_in_flight %ld\n"
-                  "# HELP plumbline_index_generation Generation of the index last read.\n"
-                  "# TYPE plumbline_index_generation gauge\n"
-                  "plumbline_index_generation %llu\n"
-                  "# HELP plumbline_index_documents Live documents in the index.\n"
-                  "# TYPE plumbline_index_documents gauge\n"
-                  "plumbline_index_documents %u\n"
-                  "# HELP plumbline_uptime_seconds Seconds since the server started.\n"
-                  "# TYPE plumbline_uptime_seconds gauge\n"
-                  "plumbline_uptime_seconds %.3f\n",
-                  (unsigned long long)atomic_load_explicit(&s->m.connections, memory_order_relaxed),
-                  atomic_load_explicit(&s->in_flight, memory_order_relaxed),
-                  (unsigned long long)generation, docs,
-                  (double)(pl_now_us() - s->started_us) / 1e6);
+    pl_buf_printf(
+        &b,
+        "# HELP plumbline_http_connections_total Accepted connections.\n"
+        "# TYPE plumbline_http_connections_total counter\n"
+        "plumbline_http_connections_total %llu\n"
+        "# HELP plumbline_http_connections_refused_total Connections closed at once "
+        "(over --max-conns).\n"
+        "# TYPE plumbline_http_connections_refused_total counter\n"
+        "plumbline_http_connections_refused_total %llu\n"
+        "# HELP plumbline_cache_hits_total Answers served from the answer cache.\n"
+        "# TYPE plumbline_cache_hits_total counter\n"
+        "plumbline_cache_hits_total %llu\n"
+        "# HELP plumbline_cache_misses_total Cacheable answers computed.\n"
+        "# TYPE plumbline_cache_misses_total counter\n"
+        "plumbline_cache_misses_total %llu\n"
+        "# HELP plumbline_cache_bytes Bytes held by the answer cache.\n"
+        "# TYPE plumbline_cache_bytes gauge\n"
+        "plumbline_cache_bytes %zu\n"
+        "# HELP plumbline_http_requests_in_flight Requests being answered.\n"
+        "# TYPE plumbline_http_requests_in_flight gauge\n"
+        "plumbline_http_requests_in_flight %ld\n"
+        "# HELP plumbline_index_generation Generation of the index last read.\n"
+        "# TYPE plumbline_index_generation gauge\n"
+        "plumbline_index_generation %llu\n"
+        "# HELP plumbline_index_documents Live documents in the index.\n"
+        "# TYPE plumbline_index_documents gauge\n"
+        "plumbline_index_documents %u\n"
+        "# HELP plumbline_uptime_seconds Seconds since the server started.\n"
+        "# TYPE plumbline_uptime_seconds gauge\n"
+        "plumbline_uptime_seconds %.3f\n",
+        (unsigned long long)atomic_load_explicit(&s->m.connections, memory_order_relaxed),
+        (unsigned long long)atomic_load_explicit(&s->m.refused, memory_order_relaxed),
+        (unsigned long long)atomic_load_explicit(&s->m.cache_hits, memory_order_relaxed),
+        (unsigned long long)atomic_load_explicit(&s->m.cache_misses, memory_order_relaxed),
+        pl_rcache_used(s->cache), atomic_load_explicit(&s->in_flight, memory_order_relaxed),
+        (unsigned long long)generation, docs, (double)(pl_now_us() - s->started_us) / 1e6);
     if (b.oom) {
         pl_buf_free(&b);
         return NULL;
@@ -719,6 +765,7 @@ static void server_free(pl_server *s)
     pl_free(s->slots);
     pl_synonyms_free(s->syn);
     pl_analyzer_free(s->syn_an);
+    pl_rcache_free(s->cache);
     pl_store_close(s->store);
     pl_free(s);
 }
@@ -756,6 +803,11 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
         goto fail;
     }
     s->n_slots = threads;
+    if (!opts->no_cache &&
+        pl_rcache_new((size_t)(opts->cache_mb ? opts->cache_mb : 64) << 20, 4096, &s->cache)) {
+        pl_error_set(err, PL_ENOMEM, "serve: out of memory");
+        goto fail;
+    }
     for (size_t i = 0; i < threads; i++)
         if (pl_qctx_new(s->syn, &s->slots[i].q, err) != PL_OK)
             goto fail;

@@ -26,6 +26,8 @@ typedef struct pl_server_opts {
     unsigned max_conns;        /* 0 = 1024 */
     unsigned max_conns_per_ip; /* 0 = 512 */
     unsigned timeout_s;        /* idle/slow connection timeout; 0 = 15 */
+    unsigned cache_mb;         /* answer cache budget in MiB; 0 = 64 */
+    int no_cache;              /* no answer cache */
     int quiet;                 /* no access log */
     FILE *log;                 /* access log; NULL = stderr */
     /* Allowed CORS origins; none = "*" (any). */

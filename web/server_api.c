@@ -28,8 +28,7 @@ const char *const pl_topic_repeat[] = {"topic", NULL};
 
 /* ---- helpers -------------------------------------------------------------- */
 
-/* Begins the request's snapshot if not yet begun; answers 503 on failure. */
-static int rctx_snap(pl_rctx *x, enum MHD_Result *ret)
+int pl_rctx_snap(pl_rctx *x, enum MHD_Result *ret)
 {
     if (x->snap)
         return 0;
@@ -181,7 +180,7 @@ static enum MHD_Result engine_error(pl_rctx *x, const pl_error *err)
 enum MHD_Result pl_api_healthz(pl_rctx *x)
 {
     enum MHD_Result ret;
-    if (rctx_snap(x, &ret))
+    if (pl_rctx_snap(x, &ret))
         return ret;
     json_t *o = json_pack("{s:s, s:I, s:I}", "status", "ok", "generation",
                           (json_int_t)pl_snap_generation(x->snap), "documents",
@@ -243,7 +242,7 @@ enum MHD_Result pl_api_search(pl_rctx *x)
     o.offset = (uint32_t)offset;
     o.flags = explain ? PL_SEARCH_EXPLAIN : 0;
     pl_qctx *qc;
-    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+    if (rctx_qctx(x, &qc, &ret) || pl_rctx_snap(x, &ret))
         return ret;
     pl_results *r = NULL;
     pl_error err = {0};
@@ -267,7 +266,7 @@ enum MHD_Result pl_api_suggest(pl_rctx *x)
     if (param_uint(x, "limit", 10, 1, PL_SUGGEST_MAX, &limit, &ret))
         return ret;
     pl_qctx *qc;
-    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+    if (rctx_qctx(x, &qc, &ret) || pl_rctx_snap(x, &ret))
         return ret;
     pl_suggestion *sg = NULL;
     size_t n = 0;
@@ -290,7 +289,7 @@ static int doc_id(pl_rctx *x, uint32_t *docid, enum MHD_Result *ret)
                                 "document id must be 1 to %d bytes of UTF-8", PL_MAX_DOC_ID);
         return -1;
     }
-    if (rctx_snap(x, ret))
+    if (pl_rctx_snap(x, ret))
         return -1;
     pl_error err = {0};
     int rc = pl_snap_docid(x->snap, id, n, docid, &err);
@@ -351,7 +350,7 @@ enum MHD_Result pl_api_similar(pl_rctx *x)
 enum MHD_Result pl_api_stats(pl_rctx *x)
 {
     enum MHD_Result ret;
-    if (rctx_snap(x, &ret))
+    if (pl_rctx_snap(x, &ret))
         return ret;
     enum { NY = PL_YEAR_MAX - PL_YEAR_MIN + 1 };
     uint32_t counts[NY][PL_KIND_COUNT];
@@ -494,7 +493,7 @@ enum MHD_Result pl_api_trends(pl_rctx *x)
         return pl_respond_error(x, 400, "bad_parameter",
                                 "format must be json, grafana, vega or csv, got '%.40s'", format);
     pl_qctx *qc;
-    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+    if (rctx_qctx(x, &qc, &ret) || pl_rctx_snap(x, &ret))
         return ret;
     pl_trends *t = NULL;
     pl_error err = {0};
@@ -532,7 +531,7 @@ enum MHD_Result pl_api_trends_compare(pl_rctx *x)
         param_year(x, "b", 1, &b, &ret) || trend_filters(x, &o, &ret))
         return ret;
     pl_qctx *qc;
-    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+    if (rctx_qctx(x, &qc, &ret) || pl_rctx_snap(x, &ret))
         return ret;
     pl_trend_compare *c = NULL;
     pl_error err = {0};
@@ -554,7 +553,7 @@ enum MHD_Result pl_api_rising(pl_rctx *x)
         return ret;
     o.limit = (uint32_t)limit;
     pl_qctx *qc;
-    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+    if (rctx_qctx(x, &qc, &ret) || pl_rctx_snap(x, &ret))
         return ret;
     pl_term_shift *sh = NULL;
     pl_error err = {0};
@@ -578,7 +577,7 @@ enum MHD_Result pl_api_cooccur(pl_rctx *x)
         return ret;
     o.limit = (uint32_t)limit;
     pl_qctx *qc;
-    if (rctx_qctx(x, &qc, &ret) || rctx_snap(x, &ret))
+    if (rctx_qctx(x, &qc, &ret) || pl_rctx_snap(x, &ret))
         return ret;
     pl_term_shift *sh = NULL;
     pl_error err = {0};

@@ -55,8 +55,21 @@ struct pl_qslot {
     pl_qctx *q;
 };
 
+/* The answer cache (server_cache.c). */
+typedef struct pl_rcache pl_rcache;
+int pl_rcache_new(size_t budget, size_t n_slots, pl_rcache **out);
+void pl_rcache_free(pl_rcache *c);
+/* A malloc'd copy of the cached body, or NULL on a miss. */
+char *pl_rcache_get(pl_rcache *c, uint64_t gen, const char *key, size_t key_n, size_t *n,
+                    const char **type);
+/* type must be a string literal (it is kept by pointer). */
+void pl_rcache_put(pl_rcache *c, uint64_t gen, const char *key, size_t key_n, const char *body,
+                   size_t n, const char *type);
+size_t pl_rcache_used(pl_rcache *c);
+
 struct pl_server {
     pl_server_opts opts;
+    pl_rcache *cache; /* NULL when disabled */
     FILE *log;
     pl_store *store;
     pl_analyzer *syn_an;
@@ -76,6 +89,7 @@ struct pl_server {
         _Atomic uint64_t latency_sum_us[PL_EP_COUNT];
         _Atomic uint64_t connections;
         _Atomic uint64_t refused;
+        _Atomic uint64_t cache_hits, cache_misses;
     } m;
 };
 
@@ -114,9 +128,13 @@ typedef struct pl_rctx {
     pl_params params;
     pl_snap *snap; /* begun on demand by pl_rctx_snap, ended by the router */
     int responded;
+    pl_buf cache_key; /* set when the answer may be stored in the cache */
 } pl_rctx;
 
 uint64_t pl_now_us(void);
+/* Begins the request's snapshot if not yet begun; 0, or -1 with a 503
+ * queued in *ret. */
+int pl_rctx_snap(pl_rctx *x, enum MHD_Result *ret);
 pl_qctx *pl_server_qctx(pl_server *s);
 const pl_param *pl_param_get(const pl_params *p, const char *key);
 

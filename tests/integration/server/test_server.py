@@ -166,6 +166,7 @@ def main():
         run_cors(srv, db)
         run_limits(db)
         run_garbage(srv)
+        run_cache(srv, db)
         run_rebuild(srv, db)
         rc = srv.stop(signal.SIGTERM)
         check('SIGTERM: exit status 0', rc == 0, srv.stderr[-500:])
@@ -509,8 +510,37 @@ def run_garbage(srv):
     check('server alive after malformed requests', st == 200)
 
 
+def run_cache(srv, db):
+    path = '/api/search?' + q({'q': 'memory tiering', 'limit': 5})
+    st1, h1, b1 = srv.get(path)
+    st2, h2, b2 = srv.get(path)
+    check('answer cache: a repeated search is a hit with the same body',
+          st1 == 200 and st2 == 200 and 'x-cache' not in h1 and h2.get('x-cache') == 'hit'
+          and b1 == b2, (h1, h2))
+    st3, h3, _ = srv.get('/api/search?' + q({'limit': 5, 'q': 'memory tiering'}))
+    check('answer cache: other parameters, other entry', st3 == 200 and 'x-cache' not in h3, h3)
+    st, h, _ = srv.get('/api/search?q=x&limit=0')
+    st, h, _ = srv.get('/api/search?q=x&limit=0')
+    check('answer cache: errors are not cached', st == 400 and 'x-cache' not in h, h)
+    s = Server(db, '--quiet', '--cache-mb', '0')
+    try:
+        s.get(path)
+        st, h, b = s.get(path)
+        j, j1 = json.loads(b), json.loads(b1)
+        j.pop('took_ms', None)
+        j1.pop('took_ms', None)
+        check('--cache-mb 0: no cache, same answer', st == 200 and 'x-cache' not in h and j == j1,
+              h)
+    finally:
+        s.stop()
+
+
 def run_rebuild(srv, db):
     st, _, before = srv.json('/healthz')
+    cached = '/api/search?' + q({'q': 'scheduler', 'limit': 3})
+    srv.get(cached)
+    st, h, _ = srv.get(cached)
+    check('cached before the rebuild', h.get('x-cache') == 'hit', h)
     stop = threading.Event()
     stats = {'ok': 0, 'fail': []}
 
@@ -550,6 +580,8 @@ def run_rebuild(srv, db):
     check('the rebuilt index is picked up without restart',
           st == 200 and before and after['generation'] != before['generation'],
           (before, after))
+    st, h, _ = srv.get(cached)
+    check('no answer from the old index after the rebuild', st == 200 and 'x-cache' not in h, h)
 
 
 if __name__ == '__main__':
