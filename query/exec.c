@@ -330,6 +330,11 @@ typedef struct multi_it {
     unsigned fields; /* PHRASE / NEAR */
     uint32_t freq;   /* occurrences in the current document */
     const char *label;
+    /* PHRASE / NEAR under top-k without exact totals: documents scoring at
+     * most this cannot enter the top k, so their positions (the costly
+     * part: an LMDB get and a varint walk per document) are never read.
+     * -HUGE_VAL (the default) checks every candidate. */
+    double floor;
 } multi_it;
 
 static void multi_free(pl_it *it)
@@ -488,6 +493,10 @@ static int phrase_seek(pl_it *it, uint32_t target)
             return rc;
         }
         uint32_t d = m->kids[0]->docid;
+        if (m->floor > -HUGE_VAL && and_score(it) <= m->floor) {
+            target = d + 1;
+            continue;
+        }
         rc = positions_match(m, &m->freq);
         if (rc < 0) {
             it->docid = PL_DOC_END;
@@ -838,6 +847,7 @@ static int multi_new(pl_exec *x, int op, size_t k, multi_it **out)
     }
     m->x = x;
     m->op = op;
+    m->floor = -HUGE_VAL;
     *out = m;
     return PL_OK;
 }
@@ -1054,4 +1064,26 @@ unsigned pl_it_or_matched(pl_it *it)
     for (size_t i = 0; i < m->n; i++)
         k += m->kids[i]->docid == it->docid;
     return k;
+}
+
+/* Phrase floors from the top-k threshold: a document scoring at most
+ * `floor` in total is useless.  A phrase under an AND needs more than
+ * floor minus the best its siblings can add.  The small slack keeps
+ * rounding in that subtraction from ever dropping a document that ties.
+ * Other nodes are left alone (an OR kid can win without its own score). */
+void pl_it_set_floor(pl_it *it, double floor)
+{
+    if (it->vt == &phrase_vt) {
+        ((multi_it *)it)->floor = floor - 1e-9 * (fabs(floor) + 1);
+        return;
+    }
+    if (it->vt != &and_vt)
+        return;
+    multi_it *m = (multi_it *)it;
+    double sum = 0;
+    for (size_t i = 0; i < m->n; i++)
+        sum += m->kids[i]->max_score;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->kids[i]->vt == &phrase_vt || m->kids[i]->vt == &and_vt)
+            pl_it_set_floor(m->kids[i], floor - (sum - m->kids[i]->max_score));
 }

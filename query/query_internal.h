@@ -122,6 +122,10 @@ typedef struct pl_exec {
 int pl_exec_init(pl_exec *x, pl_snap *snap, const pl_rank_params *rp, pl_error *err);
 /* Builds the iterator of a node.  Never NULL on PL_OK. */
 int pl_exec_build(pl_exec *x, const pl_qnode *n, pl_it **out);
+/* Top-k without exact totals: documents whose score is at most floor will
+ * be thrown away, so phrase nodes may skip their position checks.  Raise
+ * it as the threshold rises; never lower it. */
+void pl_it_set_floor(pl_it *it, double floor);
 void pl_it_free(pl_it *it);
 /* Number of kids of an OR iterator matching its current document. */
 unsigned pl_it_or_matched(pl_it *it);

@@ -355,6 +355,7 @@ typedef struct run {
     unsigned n_words; /* coord mode: words of the relaxed query */
     int count_only;
     int facets;
+    int no_total; /* PL_SEARCH_NO_TOTAL: prune before counting */
 } run;
 
 static int run_pass(run *r)
@@ -362,9 +363,17 @@ static int run_pass(run *r)
     pl_it *it = r->root;
     collector *c = r->c;
     double pmax = prox_max(r->px);
+    /* Without exact totals a document that cannot beat the weakest kept
+     * hit is dropped before anything else is read about it, and phrase
+     * nodes learn the threshold so they skip their position checks. */
+    int prune =
+        r->no_total && !r->count_only && c->cap && c->sort == PL_SORT_RELEVANCE && !c->coord;
+    double floor = -HUGE_VAL;
     int rc;
     while ((rc = it->vt->next(it)) == 1) {
         uint32_t d = it->docid;
+        if (prune && c->n == c->cap && it->vt->bound(it) + pmax <= c->heap[0].score)
+            continue;
         const pl_docmeta *dm = pl_snap_docmeta(r->x->snap, d);
         if (!docfilter_ok(r->f, d, dm))
             continue;
@@ -400,6 +409,10 @@ static int run_pass(run *r)
         if (c->coord && r->n_words)
             e.score *= (double)e.matched / r->n_words;
         push(c, &e);
+        if (prune && c->n == c->cap && c->heap[0].score - pmax > floor) {
+            floor = c->heap[0].score - pmax;
+            pl_it_set_floor(it, floor);
+        }
     }
     return rc;
 }
@@ -716,7 +729,13 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
               .px = &px,
               .c = &c,
               .f = &f,
-              .facets = !(flags & PL_SEARCH_NO_FACETS)};
+              .facets = !(flags & (PL_SEARCH_NO_FACETS | PL_SEARCH_NO_TOTAL)),
+              .no_total = !!(flags & PL_SEARCH_NO_TOTAL)};
+    /* Relaxation needs to know whether the AND has relax_below matches:
+     * prune only when the heap alone proves it (or relaxing is off). */
+    if (!(flags & PL_SEARCH_PURE_AND) && qroot->op == PL_Q_AND && qroot->relax &&
+        (double)c.cap < x.rp->relax_below)
+        rn.no_total = 0;
     rc = run_pass(&rn);
     if (rc < 0)
         goto fail;
@@ -751,7 +770,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
             goto fail;
     }
     r->total = c.total;
-    if (!(flags & PL_SEARCH_NO_FACETS) && make_facets(r, &c, snap) != PL_OK) {
+    if (rn.facets && make_facets(r, &c, snap) != PL_OK) {
         rc = pl_error_set(err, PL_ENOMEM, "search: out of memory");
         goto fail;
     }

@@ -878,17 +878,21 @@ static inline int get_u32(const uint8_t **p, const uint8_t *end, uint32_t *v)
     return 0;
 }
 
-/* Decodes entries of the current chunk up to index `upto` (inclusive),
- * with the checks of pl_chunk_decode (codec.c has the format): gaps >= 1,
- * a tf in some field, tfs within the block max, and when the last entry is
- * reached, no trailing bytes and the key's last docid.  Cost: a few ns per
- * entry; each entry is decoded once. */
-static int decode_upto(pl_postings *it, uint32_t upto)
+/* Decodes entries of the current chunk while the index `upto` is not
+ * reached or the last decoded docid is below `target` (whichever goes
+ * further), with the checks of pl_chunk_decode (codec.c has the format):
+ * gaps >= 1, a tf in some field, tfs within the block max, and when the
+ * last entry is reached, no trailing bytes and the key's last docid.
+ * Cost: a few ns per entry; each entry is decoded once. */
+static int decode_more(pl_postings *it, uint32_t upto, uint32_t target)
 {
     const uint8_t *p = it->cp, *end = it->cend;
-    uint32_t d = it->dlast;
+    uint32_t d = it->dlast, i = it->dec;
     pl_chunk *c = &it->c;
-    for (uint32_t i = it->dec; i <= upto; i++) {
+    const uint32_t m0 = c->max_tf[0], m1 = c->max_tf[1], m2 = c->max_tf[2];
+    if (upto >= c->n)
+        upto = c->n - 1;
+    for (; i < c->n && (i <= upto || d < target); i++) {
         uint32_t gap, h, *tf = c->tf[i];
         if (get_u32(&p, end, &gap) || get_u32(&p, end, &h))
             goto bad;
@@ -901,15 +905,14 @@ static int decode_upto(pl_postings *it, uint32_t upto)
             goto bad;
         if ((h & 1) && (get_u32(&p, end, &tf[PL_FIELD_PEOPLE]) || !tf[PL_FIELD_PEOPLE]))
             goto bad;
-        if ((!tf[0] && !tf[1] && !tf[2]) || tf[0] > c->max_tf[0] || tf[1] > c->max_tf[1] ||
-            tf[2] > c->max_tf[2])
+        if ((!tf[0] && !tf[1] && !tf[2]) || tf[0] > m0 || tf[1] > m1 || tf[2] > m2)
             goto bad;
         c->docid[i] = d;
     }
     it->cp = p;
     it->dlast = d;
-    it->dec = upto + 1;
-    if (it->dec == c->n && (p != end || d != it->last))
+    it->dec = i;
+    if (i == c->n && (p != end || d != it->last))
         goto bad;
     return PL_OK;
 bad:
@@ -978,7 +981,8 @@ int pl_postings_next(pl_postings *it)
     }
     if (r <= 0)
         return r;
-    if (it->i >= it->dec && decode_upto(it, it->i) != PL_OK)
+    /* a run of next() decodes a few entries per call, not one */
+    if (it->i >= it->dec && decode_more(it, it->i + 7, 0) != PL_OK)
         return PL_ECORRUPT;
     return 1;
 }
@@ -1004,19 +1008,18 @@ int pl_postings_seek(pl_postings *it, uint32_t target)
         if (it->last < target && (r = seek_chunk(it, target)) <= 0)
             return r;
     }
-    /* The chunk ends at or after target: decode and scan within (at most
-     * PL_CHUNK_DOCS entries). */
-    for (;;) {
-        if (it->i >= it->dec && decode_upto(it, it->i) != PL_OK)
-            return PL_ECORRUPT;
-        if (it->c.docid[it->i] >= target)
-            return 1;
-        if (++it->i >= it->c.n) { /* only a corrupt chunk gets here */
-            it->state = IT_END;
-            return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: ends early",
-                                it->last);
-        }
+    /* The chunk ends at or after target: decode up to the first entry at
+     * or past it, then scan the decoded run (at most PL_CHUNK_DOCS). */
+    if ((it->dec <= it->i || it->dlast < target) && decode_more(it, it->i, target) != PL_OK)
+        return PL_ECORRUPT;
+    if (it->dlast < target) { /* only a corrupt chunk gets here */
+        it->state = IT_END;
+        return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: ends early",
+                            it->last);
     }
+    while (it->c.docid[it->i] < target)
+        it->i++;
+    return 1;
 }
 
 uint32_t pl_postings_docid(const pl_postings *it)
