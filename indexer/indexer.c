@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,6 +61,13 @@ typedef struct sent {
     uint32_t df, lastdoc;
     uint32_t tent_idx, tent_run; /* cached term entry of run tent_run */
 } sent;
+
+/* A record on its way to the document thread. */
+typedef struct docq_item {
+    pl_record_owned *r;
+    pl_docmeta m;
+} docq_item;
+#define DOCQ 256
 
 typedef struct run_file {
     FILE *f;
@@ -99,6 +107,19 @@ struct pl_indexer {
     uint16_t cur_source;
     size_t docs;
     pl_buf json, people;
+    /* the document thread of a rebuild (see doc_worker) */
+    int async;
+    uint32_t next_docid;
+    pthread_t th;
+    int th_running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_put, cv_get, cv_idle;
+    docq_item q[DOCQ];
+    size_t qhead, qcount;
+    int stop, busy, afail;
+    pl_error aerr;
+    size_t areplaced;
+    pl_buf ajson;
     /* progress */
     int tty;
     double t0, last_progress;
@@ -469,6 +490,138 @@ static void progress(pl_indexer *ix, int final)
     fflush(stderr);
 }
 
+/* ---- the document thread ----------------------------------------------------------
+ * In a rebuild, turning a record into its stored form (canonical JSON,
+ * deflate) and writing it to LMDB costs about as much as analysing and
+ * inverting it, so a second thread does it while the calling thread
+ * analyses the next records.  The queue holds DOCQ owned copies; the
+ * writer (its transaction, docmeta table, ids) belongs to the document
+ * thread until doc_stop.  Replacements by id are counted there
+ * (areplaced). */
+static void *doc_worker(void *arg)
+{
+    pl_indexer *ix = arg;
+    pl_error *e = &ix->aerr;
+    int fail = pl_writer_txn_begin(ix->w, e) != PL_OK;
+    pthread_mutex_lock(&ix->mu);
+    if (fail)
+        ix->afail = 1;
+    for (;;) {
+        while (ix->qcount == 0 && !ix->stop)
+            pthread_cond_wait(&ix->cv_get, &ix->mu);
+        if (ix->qcount == 0)
+            break;
+        docq_item it = ix->q[ix->qhead];
+        ix->qhead = (ix->qhead + 1) % DOCQ;
+        ix->qcount--;
+        ix->busy = 1;
+        int failed = ix->afail;
+        pthread_cond_signal(&ix->cv_put);
+        pthread_mutex_unlock(&ix->mu);
+        int rc = PL_OK, rep = 0;
+        if (!failed) {
+            uint32_t docid;
+            const pl_record *r = &it.r->rec;
+            pl_buf_reset(&ix->ajson);
+            rc = pl_record_to_json(&ix->ajson, r, e);
+            if (!rc)
+                rc = pl_writer_put_doc(ix->w, r->id, strlen(r->id), ix->ajson.p, ix->ajson.n, &it.m,
+                                       &docid, &rep, e);
+        }
+        pl_record_owned_free(it.r);
+        pthread_mutex_lock(&ix->mu);
+        if (rc) {
+            if (!e->code)
+                pl_error_set(e, rc, "storing a document failed");
+            ix->afail = 1;
+            pthread_cond_broadcast(&ix->cv_put);
+        }
+        ix->areplaced += (size_t)rep;
+        ix->busy = 0;
+        if (ix->qcount == 0)
+            pthread_cond_broadcast(&ix->cv_idle);
+    }
+    pthread_mutex_unlock(&ix->mu);
+    pl_error ce = {0};
+    if (pl_writer_txn_end(ix->w, !ix->afail, &ce) && !ix->afail) {
+        pthread_mutex_lock(&ix->mu);
+        *e = ce;
+        ix->afail = 1;
+        pthread_mutex_unlock(&ix->mu);
+    }
+    return NULL;
+}
+
+static int doc_error(pl_indexer *ix, pl_error *err)
+{
+    return pl_error_set(err, ix->aerr.code ? ix->aerr.code : PL_EIO, "%s",
+                        ix->aerr.msg[0] ? ix->aerr.msg : "storing documents failed");
+}
+
+static int doc_start(pl_indexer *ix, pl_error *err)
+{
+    if (pthread_mutex_init(&ix->mu, NULL) || pthread_cond_init(&ix->cv_put, NULL) ||
+        pthread_cond_init(&ix->cv_get, NULL) || pthread_cond_init(&ix->cv_idle, NULL))
+        return pl_error_set(err, PL_ENOMEM, "cannot create a lock");
+    ix->async = 1;
+    /* hand the writer's transaction over: committed here, begun there */
+    if (pl_writer_txn_end(ix->w, 1, err))
+        return err->code;
+    if (pthread_create(&ix->th, NULL, doc_worker, ix) != 0)
+        return pl_error_set(err, PL_EIO, "cannot start the document thread");
+    ix->th_running = 1;
+    return PL_OK;
+}
+
+/* Waits until every queued document is stored. */
+static int doc_wait(pl_indexer *ix, pl_error *err)
+{
+    if (!ix->th_running)
+        return PL_OK;
+    pthread_mutex_lock(&ix->mu);
+    while ((ix->qcount || ix->busy) && !ix->afail)
+        pthread_cond_wait(&ix->cv_idle, &ix->mu);
+    int fail = ix->afail;
+    pthread_mutex_unlock(&ix->mu);
+    return fail ? doc_error(ix, err) : PL_OK;
+}
+
+/* Stops the thread; the writer is the calling thread's again. */
+static int doc_stop(pl_indexer *ix, pl_error *err)
+{
+    if (!ix->th_running)
+        return PL_OK;
+    pthread_mutex_lock(&ix->mu);
+    ix->stop = 1;
+    pthread_cond_signal(&ix->cv_get);
+    pthread_mutex_unlock(&ix->mu);
+    pthread_join(ix->th, NULL);
+    ix->th_running = 0;
+    if (ix->afail)
+        return err ? doc_error(ix, err) : PL_EIO;
+    return err ? pl_writer_txn_begin(ix->w, err) : PL_OK;
+}
+
+static int doc_push(pl_indexer *ix, const pl_record *rec, const pl_docmeta *m, pl_error *err)
+{
+    docq_item it = {NULL, *m};
+    if (pl_record_copy(rec, &it.r) != PL_OK)
+        return pl_error_set(err, PL_ENOMEM, "out of memory (record copy)");
+    pthread_mutex_lock(&ix->mu);
+    while (ix->qcount == DOCQ && !ix->afail)
+        pthread_cond_wait(&ix->cv_put, &ix->mu);
+    if (ix->afail) {
+        pthread_mutex_unlock(&ix->mu);
+        pl_record_owned_free(it.r);
+        return doc_error(ix, err);
+    }
+    ix->q[(ix->qhead + ix->qcount) % DOCQ] = it;
+    ix->qcount++;
+    pthread_cond_signal(&ix->cv_get);
+    pthread_mutex_unlock(&ix->mu);
+    return PL_OK;
+}
+
 int pl_indexer_add_record(pl_indexer *ix, const pl_record *rec, int *replaced, pl_error *err)
 {
     int rep = 0;
@@ -491,7 +644,7 @@ int pl_indexer_add_record(pl_indexer *ix, const pl_record *rec, int *replaced, p
     m.start_min = parse_start(rec->start);
     m.day = parse_day(rec->day);
     /* analysis */
-    ix->doc = pl_writer_next_docid(ix->w);
+    ix->doc = ix->next_docid;
     ix->err = err;
     memset(ix->len, 0, sizeof ix->len);
     pl_buf_reset(&ix->people);
@@ -517,15 +670,23 @@ int pl_indexer_add_record(pl_indexer *ix, const pl_record *rec, int *replaced, p
     if (end_doc(ix))
         return err->code;
     memcpy(m.len, ix->len, sizeof m.len);
-    pl_buf_reset(&ix->json);
-    if (pl_record_to_json(&ix->json, rec, err))
-        return err->code ? err->code : PL_ENOMEM;
-    uint32_t docid;
-    if (pl_writer_put_doc(ix->w, rec->id, strlen(rec->id), ix->json.p, ix->json.n, &m, &docid, &rep,
-                          err))
-        return err->code;
-    if (docid != ix->doc)
-        return pl_error_set(err, PL_EIO, "internal: docid %u, expected %u", docid, ix->doc);
+    if (ix->async) {
+        /* docids are handed out in queue order: the thread's put_doc
+         * gives this record exactly ix->doc */
+        if (doc_push(ix, rec, &m, err))
+            return err->code;
+    } else {
+        pl_buf_reset(&ix->json);
+        if (pl_record_to_json(&ix->json, rec, err))
+            return err->code ? err->code : PL_ENOMEM;
+        uint32_t docid;
+        if (pl_writer_put_doc(ix->w, rec->id, strlen(rec->id), ix->json.p, ix->json.n, &m, &docid,
+                              &rep, err))
+            return err->code;
+        if (docid != ix->doc)
+            return pl_error_set(err, PL_EIO, "internal: docid %u, expected %u", docid, ix->doc);
+    }
+    ix->next_docid++;
     if (replaced)
         *replaced = rep;
     ix->docs++;
@@ -621,8 +782,17 @@ int pl_indexer_add_source(pl_indexer *ix, const char *path, pl_source_report *re
     struct src_ctx sc = {ix, rep, err};
     struct warn_ctx wc = {ix, rep};
     pl_parse_opts po = {src_warn, &wc};
+    size_t areplaced0 = 0;
+    if (doc_wait(ix, err))
+        return err->code;
+    areplaced0 = ix->areplaced;
     int rc = pl_parse_file(abs, &po, src_sink, &sc, &rep->format, err);
     ix->cur_source = 0;
+    if (!rc && ix->async) {
+        if (doc_wait(ix, err))
+            return err->code;
+        rep->replaced += ix->areplaced - areplaced0;
+    }
     (void)replaced_before;
     return rc ? (err->code ? err->code : rc) : PL_OK;
 }
@@ -873,7 +1043,9 @@ int pl_indexer_commit(pl_indexer *ix, pl_error *err)
                 "heap in use %zu B\n",
                 ix->mem, ix->ntents, ix->total_runs, ix->nsents, mi.uordblks + mi.hblkhd);
     }
-    int rc = merge(ix, err);
+    int rc = doc_stop(ix, err);
+    if (!rc)
+        rc = merge(ix, err);
     close_runs(ix);
     clear_run(ix);
     if (rc)
@@ -909,6 +1081,9 @@ int pl_indexer_new(pl_indexer **out, const char *dbroot, pl_index_mode mode,
         goto fail;
     if (pl_writer_open(&ix->w, dbroot, mode == PL_INDEX_ADD ? PL_WRITE_ADD : PL_WRITE_REBUILD, err))
         goto fail;
+    ix->next_docid = pl_writer_next_docid(ix->w);
+    if (mode == PL_INDEX_REBUILD && doc_start(ix, err))
+        goto fail;
     ix->tty = ix->opts.progress && isatty(2);
     ix->t0 = now_s();
     *out = ix;
@@ -922,6 +1097,17 @@ void pl_indexer_free(pl_indexer *ix)
 {
     if (!ix)
         return;
+    doc_stop(ix, NULL);
+    pl_buf_free(&ix->ajson);
+    if (ix->async) {
+        pthread_mutex_destroy(&ix->mu);
+        pthread_cond_destroy(&ix->cv_put);
+        pthread_cond_destroy(&ix->cv_get);
+        pthread_cond_destroy(&ix->cv_idle);
+        /* records left in the queue after a failure */
+        for (size_t i = 0; i < ix->qcount; i++)
+            pl_record_owned_free(ix->q[(ix->qhead + i) % DOCQ].r);
+    }
     close_runs(ix);
     clear_run(ix);
     pl_free(ix->tents);

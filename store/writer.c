@@ -446,6 +446,30 @@ void pl_writer_free(pl_writer *w)
     pl_free(w);
 }
 
+int pl_writer_txn_end(pl_writer *w, int commit, pl_error *err)
+{
+    if (!w->txn)
+        return PL_OK;
+    int rc = 0;
+    if (commit)
+        rc = mdb_txn_commit(w->txn);
+    else
+        mdb_txn_abort(w->txn);
+    w->txn = NULL;
+    w->since_commit = 0;
+    return rc ? pl_lmdb_error(err, rc, "commit", w->gen_path) : PL_OK;
+}
+
+int pl_writer_txn_begin(pl_writer *w, pl_error *err)
+{
+    if (w->mode != PL_WRITE_REBUILD)
+        return pl_error_set(err, PL_EUSAGE, "an add is one transaction");
+    if (w->txn)
+        return PL_OK;
+    int rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
+    return rc ? pl_lmdb_error(err, rc, "begin", w->gen_path) : PL_OK;
+}
+
 uint32_t pl_writer_next_docid(const pl_writer *w)
 {
     return w->max_docid + 1;

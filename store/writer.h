@@ -62,6 +62,13 @@ const char *pl_writer_old_meta(pl_writer *w, const char *key);
  * a rebuild) switches `current` to the new generation. */
 int pl_writer_commit(pl_writer *w, pl_error *err);
 
+/* The write transaction is bound to the thread that began it.  A rebuild
+ * may hand the writer to another thread between documents: end the
+ * transaction in one thread (commit), begin one in the other.  Only in a
+ * rebuild (an add is one transaction). */
+int pl_writer_txn_end(pl_writer *w, int commit, pl_error *err);
+int pl_writer_txn_begin(pl_writer *w, pl_error *err);
+
 /* Path of the generation being written (for temporary files). */
 const char *pl_writer_gen_path(const pl_writer *w);
 uint32_t pl_writer_live_docs(const pl_writer *w);
