@@ -621,18 +621,24 @@ static int stored_id(const char *p, size_t n, const char **id, size_t *idn)
     return 0;
 }
 
-/* PL_SEARCH_IDS_ONLY: a record holding the id, year and kind. */
-static int id_record(pl_snap *snap, uint32_t docid, const char *p, size_t n, pl_record_owned **out,
-                     pl_error *err)
+/* PL_SEARCH_IDS_ONLY: a record holding the id, year and kind, from the
+ * first bytes of the stored record (a stored record may be compressed:
+ * only those bytes are inflated).  0 with *out NULL when the id is not in
+ * them: the caller decodes the whole record. */
+static int id_record(pl_snap *snap, uint32_t docid, pl_record_owned **out, pl_error *err)
 {
+    *out = NULL;
+    char head[128];
+    size_t n;
     const char *id;
     size_t idn;
     const pl_docmeta *dm = pl_snap_docmeta(snap, docid);
-    if (!dm || !stored_id(p, n, &id, &idn))
-        return pl_record_from_json(p, n, out, err);
-    char buf[512];
-    if (idn >= sizeof buf)
-        return pl_record_from_json(p, n, out, err);
+    int rc = pl_snap_doc_head(snap, docid, head, sizeof head - 1, &n, err);
+    if (rc != PL_OK || !dm)
+        return rc == PL_ENOTFOUND ? PL_OK : rc;
+    if (!stored_id(head, n, &id, &idn))
+        return PL_OK;
+    char buf[sizeof head];
     memcpy(buf, id, idn);
     buf[idn] = '\0';
     pl_record r;
@@ -650,6 +656,11 @@ static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *
 {
     h->docid = e->docid;
     h->score = e->score;
+    if (flags & PL_SEARCH_IDS_ONLY) {
+        int rc = id_record(snap, e->docid, &h->doc, err);
+        if (rc != PL_OK || h->doc)
+            return rc;
+    }
     const char *p;
     size_t n;
     int rc = pl_snap_doc(snap, e->docid, &p, &n, err);
@@ -657,10 +668,8 @@ static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *
         return rc == PL_ENOTFOUND
                    ? pl_error_set(err, PL_ECORRUPT, "document %u has no stored record", e->docid)
                    : rc;
-    if (flags & PL_SEARCH_IDS_ONLY)
-        return id_record(snap, e->docid, p, n, &h->doc, err);
     rc = pl_record_from_json(p, n, &h->doc, err);
-    if (rc != PL_OK)
+    if (rc != PL_OK || (flags & PL_SEARCH_IDS_ONLY))
         return rc;
     if (flags & PL_SEARCH_NO_SNIPPETS)
         return PL_OK;

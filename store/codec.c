@@ -432,3 +432,43 @@ int pl_doc_decode(const uint8_t *p, const uint8_t *end, pl_zip *z, pl_buf *buf, 
     *n = buf->n;
     return PL_OK;
 }
+
+int pl_doc_decode_head(const uint8_t *p, const uint8_t *end, pl_zip *z, char *out, size_t cap,
+                       size_t *n, pl_error *err)
+{
+    *n = 0;
+    if (p >= end)
+        return pl_error_set(err, PL_ECORRUPT, "stored document: empty");
+    if (*p == PL_DOC_RAW) {
+        size_t len = (size_t)(end - p - 1);
+        *n = len < cap ? len : cap;
+        memcpy(out, p + 1, *n);
+        return PL_OK;
+    }
+    if (*p != PL_DOC_DEFLATE || !z)
+        return pl_error_set(err, PL_ECORRUPT, "stored document: unknown format byte %u", *p);
+    p++;
+    uint64_t len;
+    if (pl_varint_get(&p, end, &len) || len == 0 || len > PL_DOC_MAX)
+        return pl_error_set(err, PL_ECORRUPT, "stored document: bad length");
+    if (!z->inf_ok) {
+        z->inf.zalloc = zalloc;
+        z->inf.zfree = zfree;
+        if (inflateInit2(&z->inf, -15) != Z_OK)
+            return pl_error_set(err, PL_ENOMEM, "out of memory (inflate)");
+        z->inf_ok = 1;
+    } else {
+        inflateReset(&z->inf);
+    }
+    size_t want = len < cap ? (size_t)len : cap;
+    z->inf.next_in = (Bytef *)p;
+    z->inf.avail_in = (uInt)(end - p);
+    z->inf.next_out = (Bytef *)out;
+    z->inf.avail_out = (uInt)want;
+    /* stops once out is full: the rest of the stream is never inflated */
+    int zr = inflate(&z->inf, Z_SYNC_FLUSH);
+    if ((zr != Z_OK && zr != Z_STREAM_END) || z->inf.avail_out != 0)
+        return pl_error_set(err, PL_ECORRUPT, "stored document: deflate stream does not decode");
+    *n = want;
+    return PL_OK;
+}

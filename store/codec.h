@@ -84,5 +84,10 @@ int pl_doc_encode(pl_buf *out, const char *rec, size_t n, pl_zip *z);
  * (reset first) and *rec points there.  z may be NULL for raw only. */
 int pl_doc_decode(const uint8_t *p, const uint8_t *end, pl_zip *z, pl_buf *buf, const char **rec,
                   size_t *n, pl_error *err);
+/* The first min(cap, length) bytes of a stored record copied into out
+ * (*n of them), inflating only that far: for readers of a leading field
+ * (search hits that need only the id).  z may be NULL for raw only. */
+int pl_doc_decode_head(const uint8_t *p, const uint8_t *end, pl_zip *z, char *out, size_t cap,
+                       size_t *n, pl_error *err);
 
 #endif

@@ -1129,6 +1129,28 @@ int pl_snap_doc(pl_snap *snap, uint32_t docid, const char **p, size_t *n, pl_err
     return PL_OK;
 }
 
+int pl_snap_doc_head(pl_snap *snap, uint32_t docid, char *out, size_t cap, size_t *n, pl_error *err)
+{
+    *n = 0;
+    const pl_docmeta *m = pl_snap_docmeta(snap, docid);
+    if (!m || (m->flags & PL_DOC_DELETED) || !m->year)
+        return PL_ENOTFOUND;
+    uint8_t key[4];
+    pl_be32_put(key, docid);
+    MDB_val k = {4, key}, v;
+    int rc = mdb_get(snap->txn, snap->dbi[PL_DB_DOCS], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return PL_ENOTFOUND;
+    if (rc)
+        return pl_lmdb_error(err, rc, "docs", snap->v->ge->path);
+    if (!snap->zip && !(snap->zip = pl_zip_new()))
+        return pl_error_set(err, PL_ENOMEM, "out of memory");
+    if (pl_doc_decode_head(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip, out, cap,
+                           n, err))
+        return pl_error_set(err, PL_ECORRUPT, "%s: stored document %u", snap->v->ge->path, docid);
+    return PL_OK;
+}
+
 int pl_snap_docid(pl_snap *snap, const char *id, size_t n, uint32_t *docid, pl_error *err)
 {
     *docid = 0;

@@ -135,6 +135,10 @@ const pl_terminfo *pl_postings_info(const pl_postings *it);
 /* The stored record bytes (canonical JSON of the record); borrowed until
  * pl_snap_end.  PL_ENOTFOUND for a deleted or unknown docid. */
 int pl_snap_doc(pl_snap *snap, uint32_t docid, const char **p, size_t *n, pl_error *err);
+/* The first min(cap, size) bytes of a stored record, copied into out (*n
+ * of them), decompressing only that far.  PL_ENOTFOUND as pl_snap_doc. */
+int pl_snap_doc_head(pl_snap *snap, uint32_t docid, char *out, size_t cap, size_t *n,
+                     pl_error *err);
 /* Docid of a record id.  PL_ENOTFOUND (no error set) if unknown/deleted. */
 int pl_snap_docid(pl_snap *snap, const char *id, size_t n, uint32_t *docid, pl_error *err);
 
