@@ -875,6 +875,19 @@ bad:
     return pl_error_set(err, PL_EIO, "%s: temporary run unreadable", r->path);
 }
 
+/* Inlined LEB128 reader for the merge; corrupt input only ever comes from
+ * our own temporary runs, still bounded by end. */
+static inline int getv(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *q = *p;
+    if (q < end && *q < 0x80) {
+        *v = *q;
+        *p = q + 1;
+        return 0;
+    }
+    return pl_varint_get(p, end, v);
+}
+
 /* Feeds one run's postings of the current term to the writer. */
 static int feed(pl_indexer *ix, const uint8_t *post, size_t postn, const uint8_t *pos, size_t posn,
                 pl_error *err)
@@ -884,17 +897,17 @@ static int feed(pl_indexer *ix, const uint8_t *post, size_t postn, const uint8_t
     while (p < end) {
         uint64_t gap, h, x;
         uint32_t tf[PL_NFIELDS] = {0};
-        if (pl_varint_get(&p, end, &gap) || pl_varint_get(&p, end, &h))
+        if (getv(&p, end, &gap) || getv(&p, end, &h))
             goto bad;
         doc += gap;
         tf[PL_FIELD_BODY] = (uint32_t)(h >> 2);
         if (h & 2) {
-            if (pl_varint_get(&p, end, &x))
+            if (getv(&p, end, &x))
                 goto bad;
             tf[PL_FIELD_TITLE] = (uint32_t)x;
         }
         if (h & 1) {
-            if (pl_varint_get(&p, end, &x))
+            if (getv(&p, end, &x))
                 goto bad;
             tf[PL_FIELD_PEOPLE] = (uint32_t)x;
         }

@@ -79,6 +79,18 @@ int pl_key_postings_split(const uint8_t *p, size_t n, size_t *term_n, uint32_t *
     return PL_OK;
 }
 
+/* LEB128 writer inlined into the chunk and position encoders (a call per
+ * varint was 5% of a build). */
+static inline uint8_t *put_v(uint8_t *w, uint64_t v)
+{
+    while (v >= 0x80) {
+        *w++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *w++ = (uint8_t)v;
+    return w;
+}
+
 static int get32(const uint8_t **p, const uint8_t *end, uint32_t *v, const char *what,
                  pl_error *err)
 {
@@ -100,18 +112,18 @@ int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_
     if (pl_buf_reserve(out, 24 + n * 30) != PL_OK)
         return PL_ENOMEM;
     uint8_t *w = (uint8_t *)out->p + out->n, *w0 = w;
-    w += pl_varint_put(w, n);
+    w = put_v(w, n);
     for (int f = 0; f < PL_NFIELDS; f++)
-        w += pl_varint_put(w, mx[f]);
+        w = put_v(w, mx[f]);
     for (size_t i = 0; i < n; i++) {
-        w += pl_varint_put(w, i ? docid[i] - docid[i - 1] : docid[i]);
+        w = put_v(w, i ? docid[i] - docid[i - 1] : docid[i]);
         uint64_t h = (uint64_t)tf[i][PL_FIELD_BODY] << 2 | (tf[i][PL_FIELD_TITLE] > 0) << 1 |
                      (tf[i][PL_FIELD_PEOPLE] > 0);
-        w += pl_varint_put(w, h);
+        w = put_v(w, h);
         if (tf[i][PL_FIELD_TITLE])
-            w += pl_varint_put(w, tf[i][PL_FIELD_TITLE]);
+            w = put_v(w, tf[i][PL_FIELD_TITLE]);
         if (tf[i][PL_FIELD_PEOPLE])
-            w += pl_varint_put(w, tf[i][PL_FIELD_PEOPLE]);
+            w = put_v(w, tf[i][PL_FIELD_PEOPLE]);
     }
     out->n += (size_t)(w - w0);
     out->p[out->n] = 0;
@@ -177,7 +189,7 @@ int pl_pos_encode(pl_buf *out, const uint32_t tf[PL_NFIELDS], const uint32_t *po
         for (uint32_t k = 0; k < tf[f]; k++, i++) {
             if (i >= n || PL_POS_FIELD(pos[i]) != (uint32_t)f || (k && pos[i] <= prev))
                 return PL_EUSAGE;
-            w += pl_varint_put(w, k ? pos[i] - prev : pos[i] - base);
+            w = put_v(w, k ? pos[i] - prev : pos[i] - base);
             prev = pos[i];
         }
     }
