@@ -124,11 +124,11 @@ static enum MHD_Result queue(pl_rctx *x, unsigned status, struct MHD_Response *r
 enum MHD_Result pl_respond_json(pl_rctx *x, unsigned status, json_t *body)
 {
     if (!body)
-        return pl_respond_error(x, 500, "internal", "out of memory building the answer");
+        return pl_respond_error(x, 503, "busy", "out of memory building the answer");
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (!text)
-        return pl_respond_error(x, 500, "internal", "out of memory building the answer");
+        return pl_respond_error(x, 503, "busy", "out of memory building the answer");
     return pl_respond_text(x, status, "application/json; charset=utf-8", text, strlen(text));
 }
 
