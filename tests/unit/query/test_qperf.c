@@ -1,0 +1,204 @@
+/*
+ * Unit tests of the fast paths of search: postings that span many chunks
+ * (lazy chunk decoding, seek across chunks), PL_SEARCH_NO_TOTAL (top-k
+ * pruning, phrase floors) and PL_SEARCH_IDS_ONLY (ids read from the first
+ * bytes of the stored record).
+ *
+ * The index: N documents, docid i (1-based, in insertion order) has a body
+ * of "alpha" if i % 2 == 0, then "beta" if i % 3 == 0, then "gamma" if
+ * i % 7 == 0, then (i % 5) + 1 times "delta"; title "note <i>".  So the
+ * counts below follow from divisibility: alpha 500, alpha AND beta
+ * floor(1000/6) = 166, all three floor(1000/42) = 23; the phrase
+ * "beta gamma" needs both (adjacent whenever both are there):
+ * floor(1000/21) = 47; "alpha gamma" needs both and no beta in between:
+ * floor(1000/14) - floor(1000/42) = 71 - 23 = 48.  Every postings list but
+ * gamma's spans several chunks of 128 documents.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../../indexer/indexer.h"
+#include "../../../query/query.h"
+
+#define N 1000
+
+typedef struct fx {
+    char dir[64];
+    pl_store *store;
+    pl_snap *snap;
+    pl_qctx *q;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/pl-qperf-test-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    pl_error err = {0};
+    pl_indexer *ix = NULL;
+    if (pl_indexer_new(&ix, f->dir, PL_INDEX_REBUILD, NULL, &err) != PL_OK) {
+        fprintf(stderr, "# %s\n", err.msg);
+        return -1;
+    }
+    for (int i = 1; i <= N; i++) {
+        char title[32], body[128] = "", id[96];
+        snprintf(title, sizeof title, "note %d", i);
+        if (i % 2 == 0)
+            strcat(body, "alpha ");
+        if (i % 3 == 0)
+            strcat(body, "beta ");
+        if (i % 7 == 0)
+            strcat(body, "gamma ");
+        for (int k = 0; k <= i % 5; k++)
+            strcat(body, "delta ");
+        pl_record r;
+        memset(&r, 0, sizeof r);
+        r.year = 2000 + i % 20;
+        r.kind = i % 2 ? PL_KIND_TALK : PL_KIND_MC;
+        pl_record_make_id(r.year, r.kind, title, id);
+        r.id = id;
+        r.title = title;
+        r.body = body;
+        r.track = "";
+        r.url = "";
+        r.source_file = "test";
+        if (pl_indexer_add_record(ix, &r, NULL, &err) != PL_OK) {
+            fprintf(stderr, "# %s\n", err.msg);
+            return -1;
+        }
+    }
+    if (pl_indexer_commit(ix, &err) != PL_OK) {
+        fprintf(stderr, "# %s\n", err.msg);
+        return -1;
+    }
+    pl_indexer_free(ix);
+    if (pl_store_open(&f->store, f->dir, PL_STORE_READONLY, &err) ||
+        pl_snap_begin(f->store, &f->snap, &err) || pl_qctx_new(NULL, &f->q, &err)) {
+        fprintf(stderr, "# %s\n", err.msg);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    pl_qctx_free(f->q);
+    pl_snap_end(f->snap);
+    pl_store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static pl_results *run(fx *f, const char *q, unsigned flags, uint32_t limit)
+{
+    pl_search_opts o = {.q = q,
+                        .q_len = strlen(q),
+                        .limit = limit,
+                        .kind = -1,
+                        .flags = flags | PL_SEARCH_NO_SUGGEST | PL_SEARCH_PURE_AND};
+    pl_results *r = NULL;
+    pl_error err = {0};
+    int rc = pl_search(f->q, f->snap, &o, &r, &err);
+    if (rc != PL_OK)
+        fprintf(stderr, "# %s: %s\n", q, err.msg);
+    assert_int_equal(rc, PL_OK);
+    return r;
+}
+
+/* Exact totals over postings of several chunks: every seek and next of
+ * the leapfrog lands where divisibility says. */
+static void and_and_phrase_counts_across_chunks(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        const char *q;
+        uint64_t total;
+    } cases[] = {
+        {"alpha", 500},           {"beta", 333},          {"gamma", 142},
+        {"alpha beta", 166},      {"beta gamma", 47},     {"alpha gamma", 71},
+        {"alpha beta gamma", 23}, {"\"beta gamma\"", 47}, {"\"alpha gamma\"", 48},
+        {"\"alpha beta\"", 166},  {"\"gamma alpha\"", 0}, {"delta", N},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pl_results *r = run(f, cases[i].q, PL_SEARCH_NO_FACETS, 10);
+        if (r->total != cases[i].total)
+            fprintf(stderr, "# %s: %llu\n", cases[i].q, (unsigned long long)r->total);
+        assert_int_equal(r->total, cases[i].total);
+        pl_results_free(r);
+    }
+}
+
+/* NO_TOTAL and IDS_ONLY return the same hits, in the same order, with the
+ * same scores as the exact search; the total is then a lower bound. */
+static void fast_flags_keep_the_hits(void **state)
+{
+    fx *f = *state;
+    static const char *const qs[] = {"alpha",          "delta",           "alpha beta",
+                                     "alpha delta",    "beta gamma",      "alpha beta gamma",
+                                     "\"beta gamma\"", "\"alpha gamma\"", "\"alpha beta\" delta",
+                                     "\"delta delta\""};
+    static const uint32_t limits[] = {1, 10, 37};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+            pl_results *a = run(f, qs[i], PL_SEARCH_NO_FACETS, limits[l]);
+            pl_results *b =
+                run(f, qs[i], PL_SEARCH_NO_TOTAL | PL_SEARCH_IDS_ONLY | PL_SEARCH_NO_SNIPPETS,
+                    limits[l]);
+            assert_true(a->n_hits > 0);
+            assert_int_equal(a->n_hits, b->n_hits);
+            assert_true(b->total <= a->total);
+            assert_true(b->total >= b->n_hits);
+            for (size_t k = 0; k < a->n_hits; k++) {
+                assert_int_equal(a->hits[k].docid, b->hits[k].docid);
+                assert_true(a->hits[k].score == b->hits[k].score);
+                assert_string_equal(a->hits[k].doc->rec.id, b->hits[k].doc->rec.id);
+                assert_int_equal(a->hits[k].doc->rec.year, b->hits[k].doc->rec.year);
+                assert_int_equal(a->hits[k].doc->rec.kind, b->hits[k].doc->rec.kind);
+                assert_string_equal(b->hits[k].doc->rec.body, "");
+            }
+            pl_results_free(a);
+            pl_results_free(b);
+        }
+    }
+}
+
+/* The top hit of a one-word query is the shortest document with the
+ * word: "alpha" alone is best where delta is rarest (i % 5 == 0, one
+ * delta) and the body has no beta or gamma: i = 10, 20, 40, ... all tie
+ * on score, so the lowest docid, 10, wins. */
+static void top_hit_by_hand(void **state)
+{
+    fx *f = *state;
+    pl_results *r = run(f, "alpha", PL_SEARCH_NO_TOTAL | PL_SEARCH_IDS_ONLY, 3);
+    assert_int_equal(r->n_hits, 3);
+    assert_int_equal(r->hits[0].docid, 10);
+    assert_int_equal(r->hits[1].docid, 20);
+    assert_int_equal(r->hits[2].docid, 40);
+    assert_true(r->hits[0].score == r->hits[2].score);
+    pl_results_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(and_and_phrase_counts_across_chunks),
+        cmocka_unit_test(fast_flags_keep_the_hits),
+        cmocka_unit_test(top_hit_by_hand),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
