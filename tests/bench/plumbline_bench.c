@@ -385,7 +385,8 @@ static int do_query(const char *dbdir, const char *queries, const char *outp)
                                 .kind = -1,
                                 .flags = PL_SEARCH_PURE_AND | PL_SEARCH_NO_FACETS |
                                          PL_SEARCH_NO_SUGGEST | PL_SEARCH_NO_SNIPPETS |
-                                         PL_SEARCH_NO_PROXIMITY | PL_SEARCH_IDS_ONLY};
+                                         PL_SEARCH_NO_PROXIMITY | PL_SEARCH_IDS_ONLY |
+                                         PL_SEARCH_NO_TOTAL};
             pl_results *r = NULL;
             pl_error e = {0};
             int rc = pl_search(q, snap, &o, &r, &e);
