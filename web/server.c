@@ -121,15 +121,54 @@ static enum MHD_Result queue(pl_rctx *x, unsigned status, struct MHD_Response *r
     return ret;
 }
 
+/* The JSON text of an answer, with <, > and & written as \u003c, \u003e
+ * and \u0026.  Those bytes only occur inside JSON strings, so this is a
+ * plain substitution; it keeps what users typed and what indexed text
+ * holds from ever reaching a client as markup, even one (or a proxy) that
+ * sniffs the answer as HTML.  malloc'd (MHD frees it); NULL on failure. */
+static char *json_text(json_t *body, size_t *n)
+{
+    char *t = json_dumps(body, JSON_COMPACT);
+    if (!t)
+        return NULL;
+    size_t len = 0, extra = 0;
+    for (; t[len]; len++)
+        if (t[len] == '<' || t[len] == '>' || t[len] == '&')
+            extra += 5;
+    *n = len;
+    if (!extra)
+        return t;
+    char *o = malloc(len + extra + 1);
+    if (!o) {
+        free(t);
+        return NULL;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (c == '<' || c == '>' || c == '&') {
+            snprintf(o + w, 7, "\\u%04x", (unsigned)c);
+            w += 6;
+        } else {
+            o[w++] = c;
+        }
+    }
+    o[w] = 0;
+    free(t);
+    *n = w;
+    return o;
+}
+
 enum MHD_Result pl_respond_json(pl_rctx *x, unsigned status, json_t *body)
 {
     if (!body)
         return pl_respond_error(x, 503, "busy", "out of memory building the answer");
-    char *text = json_dumps(body, JSON_COMPACT);
+    size_t n;
+    char *text = json_text(body, &n);
     json_decref(body);
     if (!text)
         return pl_respond_error(x, 503, "busy", "out of memory building the answer");
-    return pl_respond_text(x, status, "application/json; charset=utf-8", text, strlen(text));
+    return pl_respond_text(x, status, "application/json; charset=utf-8", text, n);
 }
 
 enum MHD_Result pl_respond_text(pl_rctx *x, unsigned status, const char *type, char *text, size_t n)
@@ -157,11 +196,11 @@ enum MHD_Result pl_respond_error(pl_rctx *x, unsigned status, const char *code, 
     json_t *body = pl_json_error(code, msg);
     if (!body)
         return MHD_NO;
-    char *text = json_dumps(body, JSON_COMPACT);
+    size_t n;
+    char *text = json_text(body, &n);
     json_decref(body);
     if (!text)
         return MHD_NO;
-    size_t n = strlen(text);
     struct MHD_Response *r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(text);
