@@ -410,7 +410,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     pl_server *s = cls;
     pl_conn *conn = *con_cls;
-    (void)version;
     (void)upload_data;
     if (conn && conn->answered) {
         /* A body we do not want (the answer is already queued). */
@@ -450,6 +449,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (hdr > PL_MAX_HEADERS)
         return pl_respond_error(&x, 431, "headers_too_large",
                                 "request headers larger than %d bytes", PL_MAX_HEADERS);
+    /* RFC 9112 3.2: an HTTP/1.1 request without Host is a 400 (libmicrohttpd
+     * lets it through). */
+    if (version && !strcmp(version, MHD_HTTP_VERSION_1_1) &&
+        !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))
+        return pl_respond_error(&x, 400, "bad_request", "HTTP/1.1 request without a Host header");
 
     pl_handler fn;
     const char *const *allowed, *const *repeatable;
