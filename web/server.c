@@ -834,6 +834,25 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
     unsigned timeout = opts->timeout_s ? opts->timeout_s : 15;
     s->max_conns = max_conns;
 
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    const char *bind = opts->bind ? opts->bind : "127.0.0.1";
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, bind, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(opts->port);
+    } else if (inet_pton(AF_INET6, bind, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(opts->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        pl_error_set(err, PL_EUSAGE, "serve: --bind %s: not an IPv4 or IPv6 address", bind);
+        goto fail;
+    }
+
     if (pl_store_open(&s->store, opts->db_dir, PL_STORE_READONLY, err) != PL_OK)
         goto fail;
     if (pl_analyzer_new(&s->syn_an, err) != PL_OK)
@@ -854,25 +873,6 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
     for (size_t i = 0; i < threads; i++)
         if (pl_qctx_new(s->syn, &s->slots[i].q, err) != PL_OK)
             goto fail;
-
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | MHD_USE_TURBO;
-    const char *bind = opts->bind ? opts->bind : "127.0.0.1";
-    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, bind, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons(opts->port);
-    } else if (inet_pton(AF_INET6, bind, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(opts->port);
-        flags |= MHD_USE_IPv6;
-    } else {
-        pl_error_set(err, PL_EUSAGE, "serve: --bind %s: not an IPv4 or IPv6 address", bind);
-        goto fail;
-    }
 
     s->d = MHD_start_daemon(
         flags, opts->port, on_accept, s, on_request, s,
@@ -912,8 +912,12 @@ void pl_server_stop(pl_server *s, unsigned grace_ms)
         /* Stop accepting first, then give requests already being answered
          * time to finish; only then tear the loops down. */
         MHD_socket lsock = MHD_quiesce_daemon(s->d);
-        uint64_t deadline = pl_now_us() + (uint64_t)grace_ms * 1000u;
-        while (atomic_load(&s->in_flight) > 0 && pl_now_us() < deadline) {
+        uint64_t now = pl_now_us();
+        uint64_t deadline = now + (uint64_t)grace_ms * 1000u;
+        /* A request whose bytes arrived just before the signal may not be
+         * parsed yet (not yet in flight): a short settle lets it start. */
+        uint64_t settle = now + (grace_ms < 20 ? grace_ms : 20) * 1000u;
+        while ((atomic_load(&s->in_flight) > 0 || pl_now_us() < settle) && pl_now_us() < deadline) {
             struct timespec ts = {0, 2 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }

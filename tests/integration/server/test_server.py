@@ -151,6 +151,7 @@ def main():
     db = os.path.join(tmp, 'index')
     servers = []
     try:
+        run_cli()
         r = index(db)
         check('index the bundled corpus', r.returncode == 0, r.stderr.decode()[-500:])
         t0 = time.time()
@@ -168,6 +169,22 @@ def main():
         run_garbage(srv)
         run_cache(srv, db)
         run_rebuild(srv, db)
+        run_shared(srv, db)
+        # A request under way when SIGTERM arrives is still answered.
+        c = srv.conn()
+        c.request('GET', '/healthz')
+        c.getresponse().read()
+        c.request('GET', '/api/trends?' + q({'topic': ['kernel', 'memory', 'BPF'], 'top': 20}))
+        srv.p.send_signal(signal.SIGTERM)
+        try:
+            r = c.getresponse()
+            body = r.read()
+            st = r.status
+        except (OSError, http.client.HTTPException) as e:
+            st, body = repr(e), b''
+        c.close()
+        check('SIGTERM: the request under way is answered', st == 200 and body.endswith(b'}'),
+              st)
         rc = srv.stop(signal.SIGTERM)
         check('SIGTERM: exit status 0', rc == 0, srv.stderr[-500:])
         check('access log line per request on stderr',
@@ -533,6 +550,39 @@ def run_cache(srv, db):
               h)
     finally:
         s.stop()
+
+
+def run_shared(srv, db):
+    s = Server(db, '--quiet')
+    try:
+        path = '/api/search?' + q({'q': 'containers', 'limit': 20})
+        st1, _, a = srv.json(path)
+        st2, _, b = s.json(path)
+        for j in (a, b):
+            j.pop('took_ms', None)
+        check('two servers share one index and answer alike', st1 == st2 == 200 and a == b)
+    finally:
+        s.stop()
+
+
+def run_cli():
+    r = subprocess.run([EXE, 'serve', '--help'], stdout=subprocess.PIPE, timeout=TIMEOUT)
+    check('serve --help: exit 0, usage on stdout', r.returncode == 0
+          and b'--cors-origin' in r.stdout)
+    for args in (['--port', 'x'], ['--port', '70000'], ['--threads', '0'], ['--bogus'],
+                 ['--db']):
+        r = subprocess.run([EXE, 'serve'] + args, stderr=subprocess.PIPE, timeout=TIMEOUT)
+        check('serve %s: usage error, exit 2' % ' '.join(args), r.returncode == 2
+              and r.stderr.startswith(b'plumbline: serve: '), r.stderr)
+    with tempfile.TemporaryDirectory() as d:
+        r = subprocess.run([EXE, 'serve', '--db', os.path.join(d, 'none'), '--port', '0'],
+                           stderr=subprocess.PIPE, stdout=subprocess.PIPE, timeout=TIMEOUT)
+        check('serve on a missing index: exit 1 with a message', r.returncode == 1
+              and r.stderr.startswith(b'plumbline: serve') and not r.stdout, r.stderr)
+    r = subprocess.run([EXE, 'serve', '--bind', 'nowhere', '--port', '0'],
+                       stderr=subprocess.PIPE, timeout=TIMEOUT)
+    check('serve --bind nowhere: refused', r.returncode in (1, 2) and b'bind' in r.stderr,
+          r.stderr)
 
 
 def run_rebuild(srv, db):
