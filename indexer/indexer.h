@@ -54,7 +54,9 @@ void pl_indexer_free(pl_indexer *ix);
 int pl_indexer_add_source(pl_indexer *ix, const char *path, pl_source_report *rep, pl_error *err);
 /* Indexes one record (borrowed for the call).  It belongs to the source of
  * the enclosing add_source, else to no source.  *replaced (may be NULL) is
- * set when a live document with the same id was replaced. */
+ * set when a live document with the same id was replaced; in a REBUILD the
+ * records are stored by a second thread, so *replaced is always 0 there
+ * and replacements show in the source report of add_source. */
 int pl_indexer_add_record(pl_indexer *ix, const pl_record *rec, int *replaced, pl_error *err);
 /* ADD mode: tombstones every document of a source (path as indexed, or
  * the same file under another spelling). */
