@@ -569,6 +569,16 @@ int pl_snap_begin(pl_store *s, pl_snap **out, pl_error *err)
     }
     view *v = s->cur;
     int rc = mdb_txn_begin(v->ge->env, NULL, MDB_RDONLY, &txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map (PLUMBLINE_MAX_MAPSIZE raised for an
+         * --add): open the environment again; older snapshots keep theirs */
+        view *nv;
+        if (open_generation(s, name, &nv, err))
+            goto fail;
+        view_unref(s->cur);
+        s->cur = v = nv;
+        rc = mdb_txn_begin(v->ge->env, NULL, MDB_RDONLY, &txn);
+    }
     if (rc) {
         pl_lmdb_error(err, rc, "begin snapshot", v->ge->path);
         goto fail;
