@@ -1129,10 +1129,14 @@ int pl_snap_doc(pl_snap *snap, uint32_t docid, const char **p, size_t *n, pl_err
         snap->docs_cap = nc;
     }
     pl_buf b = {0};
-    if (pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip, &b, p, n,
-                      err)) {
+    int drc =
+        pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip, &b, p, n, err);
+    if (drc) {
         pl_buf_free(&b);
-        return pl_error_set(err, PL_ECORRUPT, "%s: stored document %u", snap->v->ge->path, docid);
+        /* inflating may run out of memory: that is not corruption */
+        return drc == PL_ENOMEM
+                   ? drc
+                   : corrupt_at(err, "%s: stored document %u", snap->v->ge->path, docid);
     }
     if (b.p) /* inflated: kept until pl_snap_end, as promised */
         snap->docs[snap->ndocs++] = b.p;
@@ -1356,10 +1360,12 @@ int pl_snap_check(pl_snap *snap, pl_error *err)
             ret = pl_error_set(err, PL_ECORRUPT, "check: stored document %u is not live", d);
             goto done;
         }
-        if ((!snap->zip && !(snap->zip = pl_zip_new())) ||
-            pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip,
-                          &snap->scratch, &rp, &rn, err)) {
-            ret = corrupt_at(err, "%s: stored document %u", path, d);
+        int drc = !snap->zip && !(snap->zip = pl_zip_new())
+                      ? pl_error_set(err, PL_ENOMEM, "out of memory")
+                      : pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip,
+                                      &snap->scratch, &rp, &rn, err);
+        if (drc) {
+            ret = drc == PL_ENOMEM ? drc : corrupt_at(err, "%s: stored document %u", path, d);
             goto done;
         }
         ndocs++;
@@ -1581,10 +1587,14 @@ int pl_snap_foreach_doc(pl_snap *snap, pl_doc_cb cb, void *ctx, pl_error *err)
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         const char *p;
         size_t n;
-        if (k.mv_size != 4 || (!snap->zip && !(snap->zip = pl_zip_new())) ||
-            pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip,
-                          &snap->scratch, &p, &n, err)) {
-            ret = pl_error_set(err, PL_ECORRUPT, "%s: stored document", snap->v->ge->path);
+        int drc = k.mv_size != 4 ? PL_ECORRUPT
+                  : !snap->zip && !(snap->zip = pl_zip_new())
+                      ? pl_error_set(err, PL_ENOMEM, "out of memory")
+                      : pl_doc_decode(v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, snap->zip,
+                                      &snap->scratch, &p, &n, err);
+        if (drc) {
+            ret =
+                drc == PL_ENOMEM ? drc : corrupt_at(err, "%s: stored document", snap->v->ge->path);
             break;
         }
         if ((ret = cb(ctx, pl_be32_get(k.mv_data), p, n)) != PL_OK)
