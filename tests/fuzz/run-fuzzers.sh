@@ -50,6 +50,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 run_one() {
   local t=$1 dir="$WORK/$1"
   mkdir -p "$dir/corpus"
+  rm -f "$dir/rc"
   local dict=() seeds=("tests/fuzz/corpus/$t")
   [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
   [ -d "tests/fuzz/regressions/$t" ] && seeds+=("tests/fuzz/regressions/$t")

@@ -11,6 +11,7 @@ Existing seed files with the same name are overwritten; others are kept
 import json
 import os
 import struct
+import zlib
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
@@ -169,6 +170,11 @@ def main():
     put("codec", "docmeta.bin", b"\x03" + dm)
     put("codec", "surface.bin", b"\x04" + varint(12) + b"schedul")
     put("codec", "doc.bin", b"\x04\x00{\"year\":2019}")
+    rec = json.dumps(recs[0]).encode()
+    co = zlib.compressobj(1, zlib.DEFLATED, -15)
+    put("codec", "doc-deflate.bin", b"\x04\x01" + varint(len(rec)) + co.compress(rec) + co.flush())
+    put("codec", "doc-bomb.bin", b"\x04\x01" + varint(64 << 20) + b"\x03\x00")
+    put("codec", "doc-roundtrip.bin", b"\x06" + rec)
     put("codec", "varints.bin", b"\x05" + varint(0) + varint(127) + varint(128) + varint(2**63) +
         b"sched\x00\x00\x00\x01\x00")
     put("codec", "overlong.bin", b"\x05\x80\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01")
