@@ -170,6 +170,8 @@ def main():
         run_errors(srv)
         run_cors(srv, db)
         run_limits(db)
+        run_per_ip(db)
+        run_unavailable(tmp)
         run_garbage(srv)
         run_cache(srv, db)
         run_rebuild(srv, db)
@@ -503,6 +505,48 @@ def run_limits(db):
     finally:
         rc = s.stop()
         check('limits server exits 0', rc == 0)
+
+
+def run_unavailable(tmp):
+    db = os.path.join(tmp, 'gone')
+    r = index(db)
+    s = Server(db, '--quiet')
+    try:
+        st, _, _ = s.get('/healthz')
+        ok = r.returncode == 0 and st == 200
+        shutil.rmtree(db)
+        expect_error(s, 'index removed under the server: /healthz', '/healthz', 503,
+                     'index_unavailable')
+        expect_error(s, 'index removed under the server: /api/search',
+                     '/api/search?q=kernel', 503, 'index_unavailable')
+        st, _, _ = s.get('/metrics')
+        check('metrics still answer without an index', st == 200)
+        r = index(db)
+        st, _, _ = s.get('/healthz')
+        check('a new index is served again without restart', ok and r.returncode == 0
+              and st == 200)
+    finally:
+        s.stop()
+
+
+def run_per_ip(db):
+    s = Server(db, '--quiet', '--max-conns-per-ip', '2')
+    try:
+        socks = [socket.create_connection(('127.0.0.1', s.port), timeout=3) for _ in range(4)]
+        answered = 0
+        for k in socks:
+            try:
+                k.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+                if k.recv(4096).startswith(b'HTTP/1.1 200'):
+                    answered += 1
+            except OSError:
+                pass
+        for k in socks:
+            k.close()
+        check('--max-conns-per-ip 2: 2 of 4 connections answered (%d)' % answered,
+              answered == 2, answered)
+    finally:
+        s.stop()
 
 
 def run_garbage(srv):
