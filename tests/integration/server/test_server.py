@@ -412,6 +412,10 @@ def run_errors(srv):
       'bad_parameter')
     E(srv, 'rising without from', '/api/terms/rising?to=2024', 400, 'missing_parameter')
     E(srv, 'rising limit=0', '/api/terms/rising?from=2019&to=2024&limit=0', 400, 'bad_parameter')
+    E(srv, 'compare a year without documents', '/api/trends/compare?topic=kernel&a=1999&b=2024',
+      404, 'not_found')
+    E(srv, 'rising to a year without documents', '/api/terms/rising?from=2019&to=2001', 404,
+      'not_found')
     E(srv, 'cooccur year=abc', '/api/terms/cooccur?topic=BPF&year=abc', 400, 'bad_parameter')
     E(srv, 'parameters on /healthz', '/healthz?x=1', 400, 'bad_parameter')
 
