@@ -31,7 +31,7 @@
 static const uint64_t lat_bounds_us[PL_LAT_BUCKETS] = {
     100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
 
-static const int status_codes[PL_N_STATUS] = {200, 204, 400, 404, 405, 414, 431, 500, 503, 0};
+static const int status_codes[PL_N_STATUS] = {200, 204, 304, 400, 404, 405, 414, 431, 500, 503, 0};
 
 static const char *const endpoint_names[PL_EP_COUNT] = {
     [PL_EP_OTHER] = "other",
@@ -233,13 +233,41 @@ static const struct pl_asset *find_asset(const char *name)
     return NULL;
 }
 
+/* True when an If-None-Match header names etag (or is "*"). */
+static int etag_matches(const char *inm, const char *etag)
+{
+    if (!inm)
+        return 0;
+    if (!strcmp(inm, "*"))
+        return 1;
+    size_t n = strlen(etag);
+    for (const char *p = inm; (p = strstr(p, etag)) != NULL; p += n) {
+        int start = p == inm || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/';
+        int end = p[n] == 0 || p[n] == ',' || p[n] == ' ';
+        if (start && end)
+            return 1;
+    }
+    return 0;
+}
+
 static enum MHD_Result respond_asset(pl_rctx *x, const struct pl_asset *a, int api)
 {
+    /* The files are compiled in: their hash is a strong validator, so a
+     * reload of the page costs a 304 and no body. */
+    const char *etag = x->s->etags[a - pl_assets < PL_MAX_ASSETS ? a - pl_assets : 0];
+    int fresh =
+        etag[0] &&
+        etag_matches(MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "If-None-Match"), etag);
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+        fresh ? MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)
+              : MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
     if (!r)
         return MHD_NO;
-    add_common(x, r, a->type, api);
+    add_common(x, r, fresh ? NULL : a->type, api);
+    if (etag[0])
+        MHD_add_response_header(r, "ETag", etag);
+    if (fresh)
+        return queue(x, 304, r, 0);
     if (!api) {
         /* The page loads only its own files; no framing by other sites. */
         MHD_add_response_header(r, "X-Frame-Options", "DENY");
@@ -822,6 +850,9 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
     s->opts = *opts;
     s->log = opts->log ? opts->log : stderr;
     s->started_us = pl_now_us();
+    for (size_t i = 0; pl_assets[i].name && i < PL_MAX_ASSETS; i++)
+        snprintf(s->etags[i], sizeof s->etags[i], "\"%016llx\"",
+                 (unsigned long long)pl_hash64(pl_assets[i].data, pl_assets[i].len));
     unsigned threads = opts->threads;
     if (!threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

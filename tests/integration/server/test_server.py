@@ -226,6 +226,14 @@ def run_endpoints(srv):
               and h.get('x-content-type-options') == 'nosniff' and 'cache-control' in h,
               (st, h))
 
+    st, h, _ = srv.get('/app.js')
+    etag = h.get('etag', '')
+    st2, h2, body = srv.get('/app.js', headers={'If-None-Match': etag})
+    st3, _, _ = srv.get('/app.js', headers={'If-None-Match': '"0000000000000000"'})
+    check('the page carries an ETag; If-None-Match answers 304 without a body',
+          re.fullmatch(r'"[0-9a-f]{16}"', etag) and st2 == 304 and body == b''
+          and h2.get('etag') == etag and st3 == 200, (etag, st2, st3))
+
     st, h, doc = srv.json('/api/openapi.json')
     paths = set((doc or {}).get('paths', {}))
     want = {'/api/search', '/api/suggest', '/api/docs/{id}', '/api/docs/{id}/similar',
