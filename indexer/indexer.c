@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_BUDGET ((size_t)96 << 20)
+#define DEFAULT_BUDGET ((size_t)64 << 20)
 
 typedef struct bbuf {
     uint8_t *p;
@@ -1055,6 +1055,15 @@ int pl_indexer_commit(pl_indexer *ix, pl_error *err)
                 "indexer: postings %zu B, %u terms in the last run, %zu runs, %u surfaces, "
                 "heap in use %zu B\n",
                 ix->mem, ix->ntents, ix->total_runs, ix->nsents, mi.uordblks + mi.hblkhd);
+        fprintf(stderr, "indexer: heap %zu B, mmapped %zu B, free in heap %zu B\n", mi.arena,
+                mi.hblkhd, mi.fordblks);
+        char l[256];
+        FILE *f = fopen("/proc/self/status", "r");
+        while (f && fgets(l, sizeof l, f))
+            if (!strncmp(l, "Rss", 3) || !strncmp(l, "VmHWM", 5))
+                fprintf(stderr, "indexer: %s", l);
+        if (f)
+            fclose(f);
     }
     int rc = doc_stop(ix, err);
     if (!rc)
@@ -1143,5 +1152,5 @@ size_t pl_indexer_docs(const pl_indexer *ix)
 }
 size_t pl_indexer_runs(const pl_indexer *ix)
 {
-    return ix->nruns;
+    return ix->total_runs;
 }

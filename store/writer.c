@@ -621,6 +621,11 @@ int pl_writer_put_doc(pl_writer *w, const char *id, size_t idn, const char *rec,
     if (put(w, PL_DB_DOCS, key, 4, w->val.p, w->val.n, w->put_flags, err) ||
         put(w, PL_DB_IDS, id, idn, key, 4, 0, err))
         return err->code;
+    /* The id lookups above touch ids pages all over the map; release them
+     * every 1024 documents so resident memory does not grow with the
+     * index (dropping the mapping of clean file pages is always safe). */
+    if (w->map && (d & 1023) == 0)
+        madvise(w->map, w->map_len, MADV_DONTNEED);
     w->dm[d] = *m;
     if (!w->dm[d].year)
         w->dm[d].year = 1; /* year 0 marks a free slot */
