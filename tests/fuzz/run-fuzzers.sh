@@ -29,7 +29,7 @@ JOBS="${FUZZ_JOBS:-2}"
 BUILD="${FUZZ_BUILD:-build-fuzz}"
 WORK="${FUZZ_WORK:-$BUILD/fuzz-work}"
 
-ALL="analyzer query record_json detect html lpc2019 lpc2023 lpc2024 jsonl indico ical frab codec search http"
+ALL="analyzer query record_json detect html lpc2019 lpc2023 lpc2024 jsonl indico ical frab codec search http store"
 TARGETS="${*:-$ALL}"
 
 if [ ! -f "$BUILD/build.ninja" ]; then

@@ -180,6 +180,16 @@ def main():
     put("codec", "overlong.bin", b"\x05\x80\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01")
     put("codec", "encode.bin", b"\x07" + bytes(range(64)))
 
+    # --- damaged values: database (meta, terms, postings, positions, docs,
+    # ids, docmeta, tracks, sources, surfaces, years), entry, new value
+    values = [b"", b"\x00", b"\xff" * 8, b"\x80" * 11, varint(5) + varint(300),
+              b"\x01\x05\x00\x00\x00", b"\x00{}", b"\x00" + json.dumps(recs[2]).encode(),
+              b"\x00\x00\x00\x07"]
+    for dbi in range(11):
+        for j, v in enumerate(values):
+            if (dbi + j) % 3 == 0 or dbi in (2, 3, 4, 6):
+                put("store", "db%02d-v%d.bin" % (dbi, j), bytes([dbi, 0, (j * 37) % 256]) + v)
+
     # --- HTTP: request targets (leading '/') and raw requests
     targets = [
         "/api/search?q=sched_ext&limit=5", "/api/search?q=bpf&year=2019..2023&kind=mc&sort=date",
