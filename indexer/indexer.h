@@ -16,6 +16,12 @@
  * document metadata per document: postings beyond the budget are spilled
  * as sorted runs to temporary files in the generation directory and merged
  * at commit.  Single writer per index root (a lock file), not thread-safe.
+ *
+ * An ADD opens the live LMDB environment for writing.  LMDB's lock file
+ * does not tell apart two opens by one process, so run --add/--remove in a
+ * process that does not also hold that index open with pl_store_open (the
+ * CLI and a separate server process are fine; a rebuild is always fine, it
+ * writes a new environment).
  */
 #ifndef PL_INDEXER_H
 #define PL_INDEXER_H

@@ -293,6 +293,32 @@ static void open_snap(const char *dir, pl_store **s, pl_snap **sn)
     assert_int_equal(pl_snap_begin(*s, sn, &err), PL_OK);
 }
 
+static int collect_term(void *ctx, const char *t, size_t n, const pl_terminfo *ti)
+{
+    struct {
+        char seen[8][32];
+        int n;
+    } *pf = ctx;
+    assert_true(ti->df > 0);
+    assert_int_equal(strlen(t), n);
+    snprintf(pf->seen[pf->n], sizeof pf->seen[0], "%s", t);
+    return ++pf->n == 8 ? 1 : 0;
+}
+
+static int collect_surface(void *ctx, const char *s, size_t n, const char *term, size_t tn,
+                           uint32_t df)
+{
+    struct {
+        char seen[8][32];
+        int n;
+    } *pf = ctx;
+    assert_int_equal(strlen(s), n);
+    assert_int_equal(df, 1);
+    assert_true(tn == 7 && !memcmp(term, "lovelac", 7));
+    snprintf(pf->seen[pf->n], sizeof pf->seen[0], "%s", s);
+    return ++pf->n == 8 ? 1 : 0;
+}
+
 static void test_roundtrip(void **state)
 {
     (void)state;
@@ -364,6 +390,27 @@ static void test_roundtrip(void **state)
     assert_string_equal(ro->rec.id, "special");
     assert_string_equal(ro->rec.body, "rust the bpf rust");
     pl_record_owned_free(ro);
+    /* prefixes and display forms */
+    struct pfx {
+        char seen[8][32];
+        int n;
+    } pf = {0};
+    assert_int_equal(pl_snap_terms_prefix(sn, "ru", 2, collect_term, &pf, &err), PL_OK);
+    assert_int_equal(pf.n, 1);
+    assert_string_equal(pf.seen[0], "rust");
+    memset(&pf, 0, sizeof pf);
+    assert_int_equal(pl_snap_terms_prefix(sn, "", 0, collect_term, &pf, &err), PL_OK);
+    assert_int_equal(pf.n, 8);              /* ada bpf common kernel lovelac odd rust zebra */
+    assert_string_equal(pf.seen[0], "ada"); /* byte order */
+    memset(&pf, 0, sizeof pf);
+    assert_int_equal(pl_snap_surfaces_prefix(sn, "lov", 3, collect_surface, &pf, &err), PL_OK);
+    assert_int_equal(pf.n, 1);
+    assert_string_equal(pf.seen[0], "lovelace"); /* and its term, checked in the callback */
+    char disp[32];
+    assert_int_equal(pl_snap_term_display(sn, "lovelac", 7, disp, sizeof disp, &err), PL_OK);
+    assert_string_equal(disp, "lovelace");
+    assert_int_equal(pl_snap_term_display(sn, "absent", 6, disp, sizeof disp, &err), PL_OK);
+    assert_string_equal(disp, "absent");
     /* meta */
     assert_string_equal(pl_snap_meta(sn, "format_version"), "1");
     assert_non_null(pl_snap_meta(sn, "built_at"));
