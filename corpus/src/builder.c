@@ -433,6 +433,11 @@ int pl_recb_emit(pl_recb *b, const pl_recb_meta *m, pl_record_sink sink, void *c
 {
     if (b->title.oom || b->body.oom || b->track.oom || b->url.oom || b->people.oom)
         return pl_error_set(err, PL_ENOMEM, "%s: out of memory", b->path);
+    /* A title line that cleans to nothing (control bytes, invalid UTF-8)
+     * leaves no title: infer one, since a record without a title cannot
+     * be read back from the index. */
+    if (!b->title.n && pl_recb_infer_title(b))
+        return pl_error_set(err, PL_ENOMEM, "%s: out of memory", b->path);
     pl_record r;
     memset(&r, 0, sizeof r);
     char id[96];
