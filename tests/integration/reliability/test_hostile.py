@@ -394,6 +394,26 @@ def run_cases(srv, db):
                   err[-500:])
     finally:
         shutil.rmtree(bad_dir, ignore_errors=True)
+    # An LPC 2019 capture whose title line is only invalid bytes (found by
+    # fuzz_lpc2019): indexed, and its document readable by a search.
+    src = os.path.join(os.environ.get("PLUMBLINE_SOURCE_ROOT", "."), "tests", "fuzz",
+                       "regressions", "lpc2019", "empty-title-after-cleaning.txt")
+    d3 = tempfile.mkdtemp(prefix="pl-hostile-title-")
+    try:
+        r = subprocess.run([EXE, "index", "--db", d3, "--quiet", src], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+        r2 = subprocess.run([EXE, "search", "--db", d3, "--json", "upstream"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        try:
+            hits = json.loads(r2.stdout)["hits"]
+        except (ValueError, KeyError):
+            hits = []
+        check("CLI capture with a title line of invalid bytes: indexed and found (%d hits)" %
+              len(hits), r.returncode == 0 and r2.returncode == 0 and hits and
+              all(x.get("title") for x in hits), r.stderr.decode("utf-8", "replace") +
+              r2.stderr.decode("utf-8", "replace"))
+    finally:
+        shutil.rmtree(d3, ignore_errors=True)
     st, h, data = srv.get("/healthz")
     check("server healthy after every case -> %s" % st, st == 200, data[:200])
 
