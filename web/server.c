@@ -914,8 +914,7 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
         MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)PL_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-        MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, s, MHD_OPTION_END);
     if (!s->d) {
         pl_error_set(err, PL_EIO, "serve: cannot listen on %s port %u: %s", bind,
                      (unsigned)opts->port, errno ? strerror(errno) : "libmicrohttpd failed");

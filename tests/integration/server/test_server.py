@@ -615,6 +615,10 @@ def run_cache(srv, db):
 
 
 def run_shared(srv, db):
+    r = subprocess.run([EXE, 'serve', '--db', db, '--port', str(srv.port), '--quiet'],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    check('a second server on a port in use: exit 1 with a message', r.returncode == 1
+          and b'cannot listen' in r.stderr and not r.stdout, (r.returncode, r.stderr))
     s = Server(db, '--quiet')
     try:
         path = '/api/search?' + q({'q': 'containers', 'limit': 20})
