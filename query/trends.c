@@ -629,6 +629,167 @@ static int fill_score(pl_snap *snap, const term_count *tc, pl_term_score *sc, pl
     return PL_OK;
 }
 
+/* Terms left out of rising/falling and co-occurrence lists (they are still
+ * counted in the totals): numbers, single letters, and English
+ * function words beyond the analyzer's short stopword list and the common
+ * pieces of URLs, which on an
+ * archive of a few hundred documents otherwise crowd the top of both lists
+ * ("our", "you", "will").  Stems, as the analyzer produces them. */
+static int contrast_ignored(const char *t)
+{
+    static const char *const words[] = {
+        "about",
+        "abov",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "ani",
+        "anoth",
+        "around",
+        "becaus",
+        "been",
+        "befor",
+        "being",
+        "below",
+        "between",
+        "both",
+        "can",
+        "could",
+        "did",
+        "do",
+        "doe",
+        "down",
+        "dure",
+        "each",
+        "etc",
+        "even",
+        "ever",
+        "everi",
+        "few",
+        "first",
+        "from",
+        "further",
+        "get",
+        "had",
+        "has",
+        "have",
+        "her",
+        "here",
+        "him",
+        "his",
+        "how",
+        "howev",
+        "i",
+        "its",
+        "itself",
+        "just",
+        "last",
+        "let",
+        "like",
+        "make",
+        "mani",
+        "may",
+        "me",
+        "might",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "new",
+        "next",
+        "now",
+        "off",
+        "often",
+        "onc",
+        "one",
+        "onli",
+        "other",
+        "our",
+        "ourselv",
+        "out",
+        "over",
+        "own",
+        "per",
+        "pleas",
+        "same",
+        "see",
+        "she",
+        "should",
+        "sinc",
+        "so",
+        "some",
+        "still",
+        "such",
+        "take",
+        "than",
+        "that",
+        "them",
+        "themselv",
+        "there",
+        "these",
+        "thing",
+        "those",
+        "through",
+        "too",
+        "two",
+        "under",
+        "until",
+        "up",
+        "us",
+        "use",
+        "veri",
+        "via",
+        "want",
+        "way",
+        "we",
+        "well",
+        "were",
+        "what",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whi",
+        "will",
+        "within",
+        "without",
+        "would",
+        "year",
+        "yet",
+        "you",
+        "your",
+        "yourself",
+        /* pieces of URLs and addresses */
+        "com",
+        "github",
+        "html",
+        "http",
+        "https",
+        "net",
+        "org",
+        "www",
+    };
+    size_t n = strlen(t);
+    if (n < 2)
+        return 1;
+    size_t digits = 0;
+    for (size_t i = 0; i < n; i++)
+        digits += (t[i] >= '0' && t[i] <= '9') || t[i] == '.';
+    if (digits == n)
+        return 1;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(t, words[i]))
+            return 1;
+    return 0;
+}
+
 /* Counts every term in the three document sets of `mask`, then scores
  * and ranks.  Memory: the term names plus 40 bytes per term. */
 static int term_contrast(pl_snap *snap, const uint8_t *mask, uint32_t maxd, const pl_trend_opts *o,
@@ -697,7 +858,7 @@ static int term_contrast(pl_snap *snap, const uint8_t *mask, uint32_t maxd, cons
     s->tokens_2 = n2;
     size_t nr = 0;
     for (size_t i = 0; i < tl.n; i++) {
-        if (tc[i].d1 + tc[i].d2 < o->min_docs || !tc[i].yb)
+        if (tc[i].d1 + tc[i].d2 < o->min_docs || !tc[i].yb || contrast_ignored(tc[i].term))
             continue;
         if (pl_stat_log_odds(tc[i].y1, n1, tc[i].y2, n2, tc[i].yb, nb, o->alpha0, &tc[i].delta,
                              &tc[i].z) != PL_OK)
