@@ -57,18 +57,30 @@ static int alloc_allowed(void)
     return 1;
 }
 
-void pl_alloc_fail_after(long n) { alloc_budget = n; }
+void pl_alloc_fail_after(long n)
+{
+    alloc_budget = n;
+}
 
-void *pl_malloc(size_t n) { return alloc_allowed() ? malloc(n ? n : 1) : NULL; }
+void *pl_malloc(size_t n)
+{
+    return alloc_allowed() ? malloc(n ? n : 1) : NULL;
+}
 
 void *pl_calloc(size_t count, size_t size)
 {
     return alloc_allowed() ? calloc(count ? count : 1, size ? size : 1) : NULL;
 }
 
-void *pl_realloc(void *p, size_t n) { return alloc_allowed() ? realloc(p, n ? n : 1) : NULL; }
+void *pl_realloc(void *p, size_t n)
+{
+    return alloc_allowed() ? realloc(p, n ? n : 1) : NULL;
+}
 
-void pl_free(void *p) { free(p); }
+void pl_free(void *p)
+{
+    free(p);
+}
 
 char *pl_strndup(const char *s, size_t n)
 {
@@ -80,7 +92,10 @@ char *pl_strndup(const char *s, size_t n)
     return d;
 }
 
-char *pl_strdup(const char *s) { return s ? pl_strndup(s, strlen(s)) : NULL; }
+char *pl_strdup(const char *s)
+{
+    return s ? pl_strndup(s, strlen(s)) : NULL;
+}
 
 /* ---- buffer --------------------------------------------------------------- */
 
@@ -119,9 +134,15 @@ int pl_buf_put(pl_buf *b, const void *p, size_t n)
     return PL_OK;
 }
 
-int pl_buf_putc(pl_buf *b, char c) { return pl_buf_put(b, &c, 1); }
+int pl_buf_putc(pl_buf *b, char c)
+{
+    return pl_buf_put(b, &c, 1);
+}
 
-int pl_buf_puts(pl_buf *b, const char *s) { return pl_buf_put(b, s, strlen(s)); }
+int pl_buf_puts(pl_buf *b, const char *s)
+{
+    return pl_buf_put(b, s, strlen(s));
+}
 
 int pl_buf_printf(pl_buf *b, const char *fmt, ...)
 {
@@ -248,7 +269,10 @@ void pl_arena_reset(pl_arena *a)
     a->total = 0;
 }
 
-size_t pl_arena_used(const pl_arena *a) { return a->total; }
+size_t pl_arena_used(const pl_arena *a)
+{
+    return a->total;
+}
 
 void pl_arena_free(pl_arena *a)
 {

@@ -34,20 +34,20 @@ enum pl_doc_flags { PL_DOC_DELETED = 1u << 0, PL_DOC_TITLE_INFERRED = 1u << 1 };
 /* Per-document metadata kept in memory for every snapshot generation:
  * filters, facets and BM25F lengths never touch the stored records. */
 typedef struct pl_docmeta {
-    uint16_t year;   /* 0 for a free docid slot */
-    uint8_t kind;    /* pl_kind */
-    uint8_t flags;   /* pl_doc_flags */
-    uint16_t track;  /* 0 = none, else id for pl_snap_track_name */
-    uint16_t source; /* id for pl_snap_source_name */
+    uint16_t year;            /* 0 for a free docid slot */
+    uint8_t kind;             /* pl_kind */
+    uint8_t flags;            /* pl_doc_flags */
+    uint16_t track;           /* 0 = none, else id for pl_snap_track_name */
+    uint16_t source;          /* id for pl_snap_source_name */
     uint32_t len[PL_NFIELDS]; /* indexed (non-stopword) tokens per field */
     uint32_t start_min;       /* minutes since 00:00 + 1, 0 unknown */
     uint32_t day;             /* YYYYMMDD or 0 */
 } pl_docmeta;
 
 typedef struct pl_terminfo {
-    uint32_t df;               /* documents containing the term (deleted
-                                  documents still count until a rebuild) */
-    uint64_t cf;               /* occurrences in the collection */
+    uint32_t df;                 /* documents containing the term (deleted
+                                    documents still count until a rebuild) */
+    uint64_t cf;                 /* occurrences in the collection */
     uint32_t max_tf[PL_NFIELDS]; /* largest per-document tf of each field,
                                   for score upper bounds */
 } pl_terminfo;
@@ -76,7 +76,7 @@ uint32_t pl_snap_max_docid(const pl_snap *snap);  /* docids are 1..max */
 uint32_t pl_snap_doc_count(const pl_snap *snap);  /* live documents */
 /* NULL for a docid out of range; check PL_DOC_DELETED in flags. */
 const pl_docmeta *pl_snap_docmeta(const pl_snap *snap, uint32_t docid);
-double pl_snap_avg_len(const pl_snap *snap, int field); /* over live docs */
+double pl_snap_avg_len(const pl_snap *snap, int field);              /* over live docs */
 const char *pl_snap_track_name(const pl_snap *snap, uint16_t track); /* "" for 0 */
 const char *pl_snap_source_name(const pl_snap *snap, uint16_t source);
 size_t pl_snap_track_count(const pl_snap *snap); /* ids are 1..count */

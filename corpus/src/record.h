@@ -33,19 +33,19 @@ int pl_kind_parse(const char *s, pl_kind *out); /* PL_OK or PL_EPARSE */
 #define PL_MAX_PEOPLE 64
 
 typedef struct pl_record {
-    const char *id;    /* stable id, see pl_record_make_id */
-    int year;          /* e.g. 2019 */
+    const char *id; /* stable id, see pl_record_make_id */
+    int year;       /* e.g. 2019 */
     pl_kind kind;
-    const char *title; /* never NULL in a valid record */
-    const char *body;  /* may be "" (an MC with an empty body is a record) */
+    const char *title;                 /* never NULL in a valid record */
+    const char *body;                  /* may be "" (an MC with an empty body is a record) */
     const char *people[PL_MAX_PEOPLE]; /* names only, no e-mail */
     size_t n_people;
-    const char *track; /* "" when none */
-    char day[11];      /* "YYYY-MM-DD" or "" */
-    char start[6];     /* "HH:MM" or "" */
-    int duration_min;  /* 0 when unknown */
-    const char *url;   /* "" when none */
-    const char *source_file; /* as given to the parser (path) */
+    const char *track;         /* "" when none */
+    char day[11];              /* "YYYY-MM-DD" or "" */
+    char start[6];             /* "HH:MM" or "" */
+    int duration_min;          /* 0 when unknown */
+    const char *url;           /* "" when none */
+    const char *source_file;   /* as given to the parser (path) */
     int line_first, line_last; /* 1-based lines in source_file; 0 unknown */
     int title_inferred;        /* 1: no title line, inferred from the body */
 } pl_record;

@@ -12,7 +12,7 @@
 static void varint_round_trips_at_boundaries(void **state)
 {
     (void)state;
-    const uint64_t values[] = {0, 1, 127, 128, 16383, 16384, UINT32_MAX, (uint64_t)1 << 63,
+    const uint64_t values[] = {0,         1, 127, 128, 16383, 16384, UINT32_MAX, (uint64_t)1 << 63,
                                UINT64_MAX};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         uint8_t buf[10];
