@@ -325,11 +325,15 @@ static void times(icalcomponent *ev, icaltimezone *calzone, pl_record *r)
     struct icaltimetype local = t;
     if (icaltime_is_utc(t) && calzone)
         local = icaltime_convert_to_zone(t, calzone);
-    if (local.year < 1900 || local.year > 2200)
+    /* libical passes some malformed dates through (a month of -9): a date
+     * that is not one stays unknown rather than becoming "2024--9-19". */
+    if (local.year < 1900 || local.year > 2200 || local.month < 1 || local.month > 12 ||
+        local.day < 1 || local.day > 31)
         return;
     r->year = local.year;
     snprintf(r->day, sizeof r->day, "%04d-%02d-%02d", local.year, local.month, local.day);
-    if (icaltime_is_date(t))
+    if (icaltime_is_date(t) || local.hour < 0 || local.hour > 23 || local.minute < 0 ||
+        local.minute > 59)
         return;
     snprintf(r->start, sizeof r->start, "%02d:%02d", local.hour, local.minute);
 
