@@ -22,8 +22,9 @@
 #define PL_MAX_TERM_BYTES 255
 
 /* Stored-document value: one format byte, then the record bytes, raw or
- * as a raw deflate stream (zlib level 1) preceded by the varint length. */
-enum { PL_DOC_RAW = 0, PL_DOC_DEFLATE = 1 };
+ * compressed and preceded by the varint length: a zstd frame (written), or
+ * a raw deflate stream (older builds; still read). */
+enum { PL_DOC_RAW = 0, PL_DOC_DEFLATE = 1, PL_DOC_ZSTD = 2 };
 /* Longest stored record accepted by the decoder (a bound for inflate). */
 #define PL_DOC_MAX ((size_t)64 << 20)
 
@@ -71,16 +72,16 @@ int pl_surface_encode(pl_buf *out, uint32_t df, const char *term, size_t n);
 int pl_surface_decode(const uint8_t *p, const uint8_t *end, uint32_t *df, const char **term,
                       size_t *n, pl_error *err);
 
-/* Deflate and inflate streams, reused from one document to the next
- * (allocated through pl_malloc on first use).  One per thread. */
+/* Compression and decompression contexts, reused from one document to the
+ * next (allocated through pl_malloc on first use).  One per thread. */
 typedef struct pl_zip pl_zip;
 pl_zip *pl_zip_new(void);
 void pl_zip_free(pl_zip *z);
 
-/* Appends the stored form of a record: deflated when that is smaller,
+/* Appends the stored form of a record: compressed when that is smaller,
  * else raw (z NULL: always raw). */
 int pl_doc_encode(pl_buf *out, const char *rec, size_t n, pl_zip *z);
-/* A raw record is borrowed from p; a deflated one is inflated into buf
+/* A raw record is borrowed from p; a compressed one is decoded into buf
  * (reset first) and *rec points there.  z may be NULL for raw only. */
 int pl_doc_decode(const uint8_t *p, const uint8_t *end, pl_zip *z, pl_buf *buf, const char **rec,
                   size_t *n, pl_error *err);

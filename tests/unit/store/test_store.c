@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "indexer/indexer.h"
 #include "store/codec.h"
@@ -224,7 +225,7 @@ static void test_small_codecs(void **state)
     text[sizeof text - 1] = 0;
     pl_buf_reset(&b);
     assert_int_equal(pl_doc_encode(&b, text, sizeof text - 1, z), PL_OK);
-    assert_int_equal(b.p[0], PL_DOC_DEFLATE);
+    assert_int_equal(b.p[0], PL_DOC_ZSTD);
     assert_true(b.n < 200);
     assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
                      PL_OK);
@@ -239,6 +240,33 @@ static void test_small_codecs(void **state)
     b.p[1] ^= 0x01;
     assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
                      PL_ECORRUPT);
+    b.p[1] ^= 0x01;
+    /* the head of a zstd record: only cap bytes, the same as the record's */
+    char head[16];
+    size_t hn;
+    assert_int_equal(pl_doc_decode_head((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, head,
+                                        sizeof head, &hn, &err),
+                     PL_OK);
+    assert_int_equal(hn, sizeof head);
+    assert_memory_equal(head, text, sizeof head);
+    /* records deflated by older builds (format byte 1) still decode */
+    {
+        z_stream zs = {0};
+        uint8_t old[256] = {PL_DOC_DEFLATE, 0xcf, 0x0f}; /* varint 1999 */
+        assert_int_equal(deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+        zs.next_in = (Bytef *)text;
+        zs.avail_in = sizeof text - 1;
+        zs.next_out = old + 3;
+        zs.avail_out = sizeof old - 3;
+        assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+        size_t on = sizeof old - zs.avail_out;
+        deflateEnd(&zs);
+        assert_int_equal(pl_doc_decode(old, old + on, z, &out, &r, &rn, &err), PL_OK);
+        assert_int_equal(rn, sizeof text - 1);
+        assert_memory_equal(r, text, rn);
+        assert_int_equal(pl_doc_decode_head(old, old + on, z, head, sizeof head, &hn, &err), PL_OK);
+        assert_memory_equal(head, text, sizeof head);
+    }
     pl_buf_free(&out);
     pl_zip_free(z);
     pl_buf_free(&b);
