@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "../../../corpus/src/corpus_internal.h"
 
@@ -496,6 +497,134 @@ static void json_round_trip_every_record(void **state)
     coll_free(&c);
 }
 
+/* ---- the hand-written JSON writer against jansson ---------------------------
+ * pl_record_to_json writes JSON by hand; the reference below builds the
+ * same object with jansson and dumps it with JSON_COMPACT |
+ * JSON_PRESERVE_ORDER (what the writer did before).  Both must give the
+ * same bytes, and refuse the same invalid UTF-8. */
+static char *jansson_record(const pl_record *r)
+{
+    json_t *o = json_object(), *people = json_array();
+#define S(k, v)                                                                                    \
+    do {                                                                                           \
+        json_t *s_ = json_string((v) ? (v) : "");                                                  \
+        if (!s_) {                                                                                 \
+            json_decref(people);                                                                   \
+            json_decref(o);                                                                        \
+            return NULL;                                                                           \
+        }                                                                                          \
+        json_object_set_new(o, k, s_);                                                             \
+    } while (0)
+    json_object_set_new(o, "schema", json_integer(PL_RECORD_SCHEMA));
+    S("id", r->id);
+    json_object_set_new(o, "year", json_integer(r->year));
+    json_object_set_new(o, "kind", json_string(pl_kind_name(r->kind)));
+    S("title", r->title);
+    S("body", r->body);
+    for (size_t i = 0; i < r->n_people; i++) {
+        json_t *s = json_string(r->people[i]);
+        if (!s) {
+            json_decref(people);
+            json_decref(o);
+            return NULL;
+        }
+        json_array_append_new(people, s);
+    }
+    json_object_set_new(o, "people", people);
+    people = NULL;
+    S("track", r->track);
+    S("day", r->day);
+    S("start", r->start);
+    json_object_set_new(o, "duration_min", json_integer(r->duration_min));
+    S("url", r->url);
+    S("source_file", r->source_file);
+    json_object_set_new(o, "line_first", json_integer(r->line_first));
+    json_object_set_new(o, "line_last", json_integer(r->line_last));
+    json_object_set_new(o, "title_inferred", json_boolean(r->title_inferred));
+#undef S
+    char *d = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return d;
+}
+
+static void check_same_json(const pl_record *r)
+{
+    char *want = jansson_record(r);
+    pl_buf b = {0};
+    pl_error err = {0};
+    pl_buf_puts(&b, "x"); /* appends, and leaves what was there on failure */
+    int rc = pl_record_to_json(&b, r, &err);
+    if (!want) {
+        assert_int_equal(rc, PL_EPARSE);
+        assert_non_null(strstr(err.msg, "not valid UTF-8"));
+        assert_int_equal(b.n, 1);
+        assert_string_equal(b.p, "x");
+    } else {
+        assert_int_equal(rc, PL_OK);
+        assert_string_equal(b.p + 1, want);
+    }
+    free(want);
+    pl_buf_free(&b);
+}
+
+static void json_writer_matches_jansson(void **state)
+{
+    (void)state;
+    pl_record r;
+    memset(&r, 0, sizeof r);
+    r.id = "2024-talk-x-0000abcd";
+    r.year = 2024;
+    r.kind = PL_KIND_MC;
+    r.title = "Quotes \" and \\ back/slash\tTab\x01\x1f\x7f end";
+    r.body = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7 \b\f\n\r";
+    r.people[0] = "Ana \"Q\"";
+    r.people[1] = "";
+    r.n_people = 2;
+    r.track = "Kernel";
+    memcpy(r.day, "2024-09-18", 11);
+    memcpy(r.start, "10:30", 6);
+    r.duration_min = -45;
+    r.url = "https://lpc.events/e/2024/?a=1&b=<2>";
+    r.source_file = NULL;
+    r.line_first = 12;
+    r.line_last = 2147483647;
+    r.title_inferred = 1;
+    check_same_json(&r);
+    r.n_people = 0;
+    r.title_inferred = 0;
+    check_same_json(&r);
+    /* invalid UTF-8 in each kind of field: refused by both */
+    const char *bad[] = {"\x80",         "\xc0\x80",     "\xc1\xbf",     "\xe0\x80\x80",
+                         "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xc3",
+                         "a\xe2\x82",    "\xff",         "\xf0\x8f\xbf\xbf"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        pl_record q = r;
+        q.body = bad[i];
+        check_same_json(&q);
+        q = r;
+        q.people[0] = bad[i];
+        q.n_people = 1;
+        check_same_json(&q);
+        q = r;
+        q.source_file = bad[i];
+        check_same_json(&q);
+    }
+    /* random strings over the bytes that matter */
+    const unsigned char alphabet[] = {'a', ' ', '"', '\\', '/', 1, 0x1f, '\n', 0x7f, 0x80, 0xbf,
+                                      0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xa0, 0x9f};
+    srand(7);
+    for (int iter = 0; iter < 3000; iter++) {
+        char s[24];
+        size_t n = (size_t)(rand() % 23);
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)alphabet[rand() % (int)sizeof alphabet];
+        s[n] = 0;
+        pl_record q = r;
+        q.title = s;
+        check_same_json(&q);
+    }
+}
+
 static void jsonl_errors_name_file_and_line(void **state)
 {
     (void)state;
@@ -717,6 +846,7 @@ int main(void)
         cmocka_unit_test(lpc2024_untitled_and_empty_blocks),
         cmocka_unit_test(ids_stable_and_unique),
         cmocka_unit_test(json_round_trip_every_record),
+        cmocka_unit_test(json_writer_matches_jansson),
         cmocka_unit_test(jsonl_errors_name_file_and_line),
         cmocka_unit_test(jsonl_file_streams_and_detects),
         cmocka_unit_test(format_detection),
