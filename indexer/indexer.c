@@ -72,6 +72,16 @@ typedef struct docq_item {
 } docq_item;
 #define DOCQ 256
 
+/* A document on its way to the inverter thread: its tokens (see
+ * collect_token) and the record, which goes on to the document thread. */
+typedef struct invq_item {
+    pl_record_owned *r;
+    pl_docmeta m;
+    uint32_t doc;
+    pl_buf toks;
+} invq_item;
+#define INVQ 64
+
 typedef struct run_file {
     FILE *f;
     char path[PATH_MAX];
@@ -123,6 +133,16 @@ struct pl_indexer {
     pl_error aerr;
     size_t areplaced;
     pl_buf ajson;
+    /* the inverter thread of a rebuild (see inv_worker) */
+    int inv_running;
+    pthread_t ith;
+    pthread_mutex_t imu;
+    pthread_cond_t icv_put, icv_get, icv_idle;
+    invq_item iq[INVQ];
+    size_t ihead, icount;
+    int istop, ifail;
+    pl_error ierr;
+    pl_buf toks; /* the synchronous path's token buffer */
     /* progress */
     int tty;
     double t0, last_progress;
@@ -372,6 +392,86 @@ static int end_doc(pl_indexer *ix)
     return PL_OK;
 }
 
+/* Analysis and inversion are split so that a rebuild can run them on two
+ * threads: the analyzer's tokens are written to a buffer (collect_token),
+ * which invert_doc replays into the tables.  A buffered token is a packed
+ * header (position, field, term and surface lengths) then the term and
+ * surface bytes: about 20 bytes a token, written and read sequentially.
+ * Tokens the inverter would skip are not buffered. */
+typedef struct tok_hdr {
+    uint32_t pos;
+    uint16_t tn, sn;
+    uint8_t field;
+} tok_hdr;
+#define TOK_HDR 9
+
+struct collect_ctx {
+    pl_buf *b;
+    uint32_t field;
+};
+
+static int collect_token(void *ctx, const pl_token *tok)
+{
+    struct collect_ctx *c = ctx;
+    if (tok->flags & PL_TOK_STOP)
+        return PL_OK;
+    if (tok->term_len == 0 || tok->term_len > PL_MAX_TERM_BYTES ||
+        tok->surface_len > PL_MAX_TERM_BYTES)
+        return PL_OK;
+    uint32_t base = c->field * PL_FIELD_POS_BASE;
+    if (tok->pos < base || tok->pos - base >= PL_FIELD_POS_BASE)
+        return PL_OK; /* a field of more than 16M tokens: the rest is not indexed */
+    pl_buf *b = c->b;
+    size_t need = TOK_HDR + tok->term_len + tok->surface_len;
+    if (pl_buf_reserve(b, need) != PL_OK)
+        return PL_ENOMEM;
+    uint8_t *w = (uint8_t *)b->p + b->n;
+    uint16_t tn = (uint16_t)tok->term_len, sn = (uint16_t)tok->surface_len;
+    memcpy(w, &tok->pos, 4);
+    memcpy(w + 4, &tn, 2);
+    memcpy(w + 6, &sn, 2);
+    w[8] = (uint8_t)c->field;
+    memcpy(w + TOK_HDR, tok->term, tn);
+    if (sn)
+        memcpy(w + TOK_HDR + tn, tok->surface, sn);
+    b->n += need;
+    return PL_OK;
+}
+
+/* Replays one document's buffered tokens into the tables; len receives
+ * the indexed tokens per field. */
+static int invert_doc(pl_indexer *ix, uint32_t doc, const pl_buf *toks, uint32_t len[PL_NFIELDS],
+                      pl_error *err)
+{
+    ix->doc = doc;
+    ix->err = err;
+    memset(ix->len, 0, sizeof ix->len);
+    const uint8_t *p = (const uint8_t *)toks->p, *end = p + toks->n;
+    while (p < end) {
+        pl_token tk;
+        uint16_t tn, sn;
+        uint32_t pos;
+        memcpy(&pos, p, 4);
+        memcpy(&tn, p + 4, 2);
+        memcpy(&sn, p + 6, 2);
+        ix->field = p[8];
+        memset(&tk, 0, sizeof tk);
+        tk.term = (const char *)p + TOK_HDR;
+        tk.term_len = tn;
+        tk.surface = tk.term + tn;
+        tk.surface_len = sn;
+        tk.pos = pos;
+        p += TOK_HDR + tn + sn;
+        int rc = on_token(ix, &tk);
+        if (rc)
+            return err->code ? err->code : rc;
+    }
+    if (end_doc(ix))
+        return err->code;
+    memcpy(len, ix->len, sizeof ix->len);
+    return PL_OK;
+}
+
 /* ---- runs ---------------------------------------------------------------------- */
 
 static int cmp_term(const char *a, size_t an, const char *b, size_t bn)
@@ -618,11 +718,11 @@ static int doc_stop(pl_indexer *ix, pl_error *err)
     return err ? pl_writer_txn_begin(ix->w, err) : PL_OK;
 }
 
-static int doc_push(pl_indexer *ix, const pl_record *rec, const pl_docmeta *m, pl_error *err)
+/* Queues an owned record for the document thread (takes it, also on
+ * failure). */
+static int doc_push(pl_indexer *ix, pl_record_owned *r, const pl_docmeta *m, pl_error *err)
 {
-    docq_item it = {NULL, *m};
-    if (pl_record_copy(rec, &it.r) != PL_OK)
-        return pl_error_set(err, PL_ENOMEM, "out of memory (record copy)");
+    docq_item it = {r, *m};
     pthread_mutex_lock(&ix->mu);
     while (ix->qcount == DOCQ && !ix->afail)
         pthread_cond_wait(&ix->cv_put, &ix->mu);
@@ -635,6 +735,141 @@ static int doc_push(pl_indexer *ix, const pl_record *rec, const pl_docmeta *m, p
     ix->qcount++;
     pthread_cond_signal(&ix->cv_get);
     pthread_mutex_unlock(&ix->mu);
+    return PL_OK;
+}
+
+/* ---- the inverter thread -----------------------------------------------------------
+ * In a rebuild the calling thread parses and analyses; this thread replays
+ * the tokens into the term and surface tables (hash probes that mostly
+ * miss the cache: about half of the analyse + invert cost), spills runs,
+ * and hands the record on to the document thread.  So a build keeps two
+ * cores busy even though inversion itself is serial.  The queue holds
+ * INVQ documents; an item stays in its slot (and owns its token buffer)
+ * until the inverter is done with it.  The term and surface tables, the
+ * runs and ix->doc/len/field belong to this thread until inv_stop. */
+static void *inv_worker(void *arg)
+{
+    pl_indexer *ix = arg;
+    pl_error *e = &ix->ierr;
+    pthread_mutex_lock(&ix->imu);
+    for (;;) {
+        while (ix->icount == 0 && !ix->istop)
+            pthread_cond_wait(&ix->icv_get, &ix->imu);
+        if (ix->icount == 0)
+            break;
+        invq_item *it = &ix->iq[ix->ihead];
+        int failed = ix->ifail;
+        pthread_mutex_unlock(&ix->imu);
+        int rc = PL_OK;
+        if (!failed) {
+            rc = invert_doc(ix, it->doc, &it->toks, it->m.len, e);
+            if (!rc) {
+                pl_record_owned *r = it->r;
+                it->r = NULL;
+                rc = doc_push(ix, r, &it->m, e);
+            }
+            if (!rc && ix->mem > ix->budget)
+                rc = spill(ix, e);
+        }
+        pl_record_owned_free(it->r);
+        it->r = NULL;
+        if (it->toks.cap > ((size_t)1 << 20))
+            pl_buf_free(&it->toks); /* one huge document: do not keep its size */
+        pthread_mutex_lock(&ix->imu);
+        if (rc) {
+            if (!e->code)
+                pl_error_set(e, rc, "indexing a document failed");
+            ix->ifail = 1;
+            pthread_cond_broadcast(&ix->icv_put);
+        }
+        ix->ihead = (ix->ihead + 1) % INVQ;
+        ix->icount--;
+        pthread_cond_signal(&ix->icv_put);
+        if (ix->icount == 0)
+            pthread_cond_broadcast(&ix->icv_idle);
+    }
+    pthread_mutex_unlock(&ix->imu);
+    return NULL;
+}
+
+static int inv_error(pl_indexer *ix, pl_error *err)
+{
+    return pl_error_set(err, ix->ierr.code ? ix->ierr.code : PL_EIO, "%s",
+                        ix->ierr.msg[0] ? ix->ierr.msg : "indexing failed");
+}
+
+static int inv_start(pl_indexer *ix, pl_error *err)
+{
+    if (pthread_mutex_init(&ix->imu, NULL) || pthread_cond_init(&ix->icv_put, NULL) ||
+        pthread_cond_init(&ix->icv_get, NULL) || pthread_cond_init(&ix->icv_idle, NULL))
+        return pl_error_set(err, PL_ENOMEM, "cannot create a lock");
+    if (pthread_create(&ix->ith, NULL, inv_worker, ix) != 0)
+        return pl_error_set(err, PL_EIO, "cannot start the inverter thread");
+    ix->inv_running = 1;
+    return PL_OK;
+}
+
+/* Waits until every queued document is inverted (and handed on). */
+static int inv_wait(pl_indexer *ix, pl_error *err)
+{
+    if (!ix->inv_running)
+        return PL_OK;
+    pthread_mutex_lock(&ix->imu);
+    while (ix->icount && !ix->ifail)
+        pthread_cond_wait(&ix->icv_idle, &ix->imu);
+    int fail = ix->ifail;
+    pthread_mutex_unlock(&ix->imu);
+    return fail ? inv_error(ix, err) : PL_OK;
+}
+
+static int inv_stop(pl_indexer *ix, pl_error *err)
+{
+    if (!ix->inv_running)
+        return PL_OK;
+    pthread_mutex_lock(&ix->imu);
+    ix->istop = 1;
+    pthread_cond_signal(&ix->icv_get);
+    pthread_mutex_unlock(&ix->imu);
+    pthread_join(ix->ith, NULL);
+    ix->inv_running = 0;
+    if (ix->ifail)
+        return err ? inv_error(ix, err) : PL_EIO;
+    return PL_OK;
+}
+
+/* Both threads idle: every document so far is inverted and stored. */
+static int threads_wait(pl_indexer *ix, pl_error *err)
+{
+    if (inv_wait(ix, err))
+        return err->code;
+    return doc_wait(ix, err);
+}
+
+/* Runs the analyzer over the record's fields into toks. */
+static int analyze_record(pl_indexer *ix, const pl_record *rec, pl_buf *toks, pl_error *err)
+{
+    pl_buf_reset(toks);
+    pl_buf_reset(&ix->people);
+    for (size_t i = 0; i < rec->n_people; i++) {
+        if (i)
+            pl_buf_puts(&ix->people, "; ");
+        pl_buf_puts(&ix->people, rec->people[i]);
+    }
+    if (ix->people.oom)
+        return pl_error_set(err, PL_ENOMEM, "out of memory");
+    const char *text[PL_NFIELDS] = {rec->title, ix->people.p ? ix->people.p : "",
+                                    rec->body ? rec->body : ""};
+    size_t tlen[PL_NFIELDS] = {strlen(rec->title), ix->people.n, rec->body ? strlen(rec->body) : 0};
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        if (!tlen[f])
+            continue;
+        struct collect_ctx cc = {toks, (uint32_t)f};
+        int rc = pl_analyze(ix->an, text[f], tlen[f], (uint32_t)f * PL_FIELD_POS_BASE,
+                            collect_token, &cc, NULL, err);
+        if (rc)
+            return err->code ? err->code
+                             : pl_error_set(err, rc, "out of memory (analysing a document)");
+    }
     return PL_OK;
 }
 
@@ -659,49 +894,45 @@ int pl_indexer_add_record(pl_indexer *ix, const pl_record *rec, int *replaced, p
     m.source = ix->cur_source;
     m.start_min = parse_start(rec->start);
     m.day = parse_day(rec->day);
-    /* analysis */
-    ix->doc = ix->next_docid;
-    ix->err = err;
-    memset(ix->len, 0, sizeof ix->len);
-    pl_buf_reset(&ix->people);
-    for (size_t i = 0; i < rec->n_people; i++) {
-        if (i)
-            pl_buf_puts(&ix->people, "; ");
-        pl_buf_puts(&ix->people, rec->people[i]);
+    if (ix->inv_running) {
+        /* docids are handed out in queue order: the document thread's
+         * put_doc gives this record exactly next_docid */
+        pthread_mutex_lock(&ix->imu);
+        while (ix->icount == INVQ && !ix->ifail)
+            pthread_cond_wait(&ix->icv_put, &ix->imu);
+        int fail = ix->ifail;
+        invq_item *it = &ix->iq[(ix->ihead + ix->icount) % INVQ];
+        pthread_mutex_unlock(&ix->imu);
+        if (fail)
+            return inv_error(ix, err);
+        /* the tail slot is ours until icount counts it */
+        if (analyze_record(ix, rec, &it->toks, err))
+            return err->code;
+        if (pl_record_copy(rec, &it->r) != PL_OK)
+            return pl_error_set(err, PL_ENOMEM, "out of memory (record copy)");
+        it->m = m;
+        it->doc = ix->next_docid;
+        pthread_mutex_lock(&ix->imu);
+        ix->icount++;
+        pthread_cond_signal(&ix->icv_get);
+        pthread_mutex_unlock(&ix->imu);
+        ix->next_docid++;
+        ix->docs++;
+        progress(ix, 0);
+        return PL_OK;
     }
-    if (ix->people.oom)
-        return pl_error_set(err, PL_ENOMEM, "out of memory");
-    const char *text[PL_NFIELDS] = {rec->title, ix->people.p ? ix->people.p : "",
-                                    rec->body ? rec->body : ""};
-    size_t tlen[PL_NFIELDS] = {strlen(rec->title), ix->people.n, rec->body ? strlen(rec->body) : 0};
-    for (int f = 0; f < PL_NFIELDS; f++) {
-        ix->field = f;
-        if (!tlen[f])
-            continue;
-        int rc = pl_analyze(ix->an, text[f], tlen[f], (uint32_t)f * PL_FIELD_POS_BASE, on_token, ix,
-                            NULL, err);
-        if (rc)
-            return err->code ? err->code : rc;
-    }
-    if (end_doc(ix))
+    if (analyze_record(ix, rec, &ix->toks, err) ||
+        invert_doc(ix, ix->next_docid, &ix->toks, m.len, err))
         return err->code;
-    memcpy(m.len, ix->len, sizeof m.len);
-    if (ix->async) {
-        /* docids are handed out in queue order: the thread's put_doc
-         * gives this record exactly ix->doc */
-        if (doc_push(ix, rec, &m, err))
-            return err->code;
-    } else {
-        pl_buf_reset(&ix->json);
-        if (pl_record_to_json(&ix->json, rec, err))
-            return err->code ? err->code : PL_ENOMEM;
-        uint32_t docid;
-        if (pl_writer_put_doc(ix->w, rec->id, strlen(rec->id), ix->json.p, ix->json.n, &m, &docid,
-                              &rep, err))
-            return err->code;
-        if (docid != ix->doc)
-            return pl_error_set(err, PL_EIO, "internal: docid %u, expected %u", docid, ix->doc);
-    }
+    pl_buf_reset(&ix->json);
+    if (pl_record_to_json(&ix->json, rec, err))
+        return err->code ? err->code : PL_ENOMEM;
+    uint32_t docid;
+    if (pl_writer_put_doc(ix->w, rec->id, strlen(rec->id), ix->json.p, ix->json.n, &m, &docid, &rep,
+                          err))
+        return err->code;
+    if (docid != ix->doc)
+        return pl_error_set(err, PL_EIO, "internal: docid %u, expected %u", docid, ix->doc);
     ix->next_docid++;
     if (replaced)
         *replaced = rep;
@@ -799,13 +1030,13 @@ int pl_indexer_add_source(pl_indexer *ix, const char *path, pl_source_report *re
     struct warn_ctx wc = {ix, rep};
     pl_parse_opts po = {src_warn, &wc};
     size_t areplaced0 = 0;
-    if (doc_wait(ix, err))
+    if (threads_wait(ix, err))
         return err->code;
     areplaced0 = ix->areplaced;
     int rc = pl_parse_file(abs, &po, src_sink, &sc, &rep->format, err);
     ix->cur_source = 0;
     if (!rc && ix->async) {
-        if (doc_wait(ix, err))
+        if (threads_wait(ix, err))
             return err->code;
         rep->replaced += ix->areplaced - areplaced0;
     }
@@ -1065,6 +1296,8 @@ static void close_runs(pl_indexer *ix)
 int pl_indexer_commit(pl_indexer *ix, pl_error *err)
 {
     progress(ix, 1);
+    /* the tables are this thread's again once the inverter has stopped */
+    int rc = inv_stop(ix, err);
     if (getenv("PLUMBLINE_INDEX_DEBUG")) {
         struct mallinfo2 mi = mallinfo2();
         fprintf(stderr,
@@ -1081,7 +1314,10 @@ int pl_indexer_commit(pl_indexer *ix, pl_error *err)
         if (f)
             fclose(f);
     }
-    int rc = doc_stop(ix, err);
+    if (!rc)
+        rc = doc_stop(ix, err);
+    else
+        doc_stop(ix, NULL);
     if (!rc)
         rc = merge(ix, err);
     close_runs(ix);
@@ -1120,7 +1356,7 @@ int pl_indexer_new(pl_indexer **out, const char *dbroot, pl_index_mode mode,
     if (pl_writer_open(&ix->w, dbroot, mode == PL_INDEX_ADD ? PL_WRITE_ADD : PL_WRITE_REBUILD, err))
         goto fail;
     ix->next_docid = pl_writer_next_docid(ix->w);
-    if (mode == PL_INDEX_REBUILD && doc_start(ix, err))
+    if (mode == PL_INDEX_REBUILD && (doc_start(ix, err) || inv_start(ix, err)))
         goto fail;
     ix->tty = ix->opts.progress && isatty(2);
     ix->t0 = now_s();
@@ -1135,8 +1371,21 @@ void pl_indexer_free(pl_indexer *ix)
 {
     if (!ix)
         return;
+    int had_inv = ix->inv_running;
+    inv_stop(ix, NULL);
     doc_stop(ix, NULL);
     pl_buf_free(&ix->ajson);
+    pl_buf_free(&ix->toks);
+    for (size_t i = 0; i < INVQ; i++) {
+        pl_record_owned_free(ix->iq[i].r); /* a slot filled but never queued */
+        pl_buf_free(&ix->iq[i].toks);
+    }
+    if (had_inv) {
+        pthread_mutex_destroy(&ix->imu);
+        pthread_cond_destroy(&ix->icv_put);
+        pthread_cond_destroy(&ix->icv_get);
+        pthread_cond_destroy(&ix->icv_idle);
+    }
     if (ix->async) {
         pthread_mutex_destroy(&ix->mu);
         pthread_cond_destroy(&ix->cv_put);
