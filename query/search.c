@@ -651,6 +651,363 @@ static int id_record(pl_snap *snap, uint32_t docid, pl_record_owned **out, pl_er
     return PL_OK;
 }
 
+/* ---- stored records without jansson --------------------------------------------- */
+
+/* A stored record is the canonical writer's object (pl_record_to_json):
+ * known keys, strings, small integers, a boolean and one array of strings.
+ * fast_record reads exactly that shape in one pass over [p, end) with the
+ * strings unescaped into one scratch block, then copies the record like
+ * pl_record_from_json does.  Anything else — an unknown or repeated key, a
+ * null, a real number, invalid UTF-8, \u0000, a value out of range — makes
+ * it return 0 so the caller falls back to pl_record_from_json, which then
+ * gives the exact error and message.  Cost: ~a few instructions per byte
+ * against jansson's tree of objects (~70 per byte on these records). */
+
+/* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF), as jansson checks. */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        unsigned v;
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+            v = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            v = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            v = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i <= k)
+            return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return 0;
+            v = (v << 6) | (s[i + j] & 0x3F);
+        }
+        if ((k == 2 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) ||
+            (k == 3 && (v < 0x10000 || v > 0x10FFFF)))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+static int hex4(const char *p, const char *end, unsigned *v)
+{
+    if (end - p < 4)
+        return 0;
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (d == 16)
+            return 0;
+        *v = *v << 4 | d;
+    }
+    return 1;
+}
+
+/* Reads the string at *pp (its opening quote) into *o, NUL-terminated;
+ * moves *pp past it and *o past the NUL.  0 on anything jansson would
+ * refuse or this reader does not handle. */
+static int fr_string(const char **pp, const char *end, char **o, const char **out)
+{
+    const char *p = *pp + 1;
+    char *w = *o;
+    *out = w;
+    int high = 0; /* any byte >= 0x80 copied: validate at the end */
+    for (;;) {
+        const char *q = p;
+        while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+            q++;
+        for (const char *r = p; r < q && !high; r++)
+            high = (unsigned char)*r >= 0x80;
+        memcpy(w, p, (size_t)(q - p));
+        w += q - p;
+        p = q;
+        if (p == end || (unsigned char)*p < 0x20)
+            return 0;
+        if (*p == '"')
+            break;
+        if (++p == end)
+            return 0;
+        char c = *p++;
+        switch (c) {
+        case '"': *w++ = '"'; break;
+        case '\\': *w++ = '\\'; break;
+        case '/': *w++ = '/'; break;
+        case 'b': *w++ = '\b'; break;
+        case 'f': *w++ = '\f'; break;
+        case 'n': *w++ = '\n'; break;
+        case 'r': *w++ = '\r'; break;
+        case 't': *w++ = '\t'; break;
+        case 'u': {
+            unsigned v, lo;
+            if (!hex4(p, end, &v) || v == 0)
+                return 0;
+            p += 4;
+            if (v >= 0xDC00 && v <= 0xDFFF)
+                return 0;
+            if (v >= 0xD800 && v <= 0xDBFF) {
+                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, end, &lo) ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return 0;
+                p += 6;
+                v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            /* escapes make well-formed UTF-8 of the code point; the
+             * unescaped bytes are needed only in ASCII for the checks */
+            if (v < 0x80) {
+                *w++ = (char)v;
+            } else if (v < 0x800) {
+                *w++ = (char)(0xC0 | v >> 6);
+                *w++ = (char)(0x80 | (v & 0x3F));
+            } else if (v < 0x10000) {
+                *w++ = (char)(0xE0 | v >> 12);
+                *w++ = (char)(0x80 | (v >> 6 & 0x3F));
+                *w++ = (char)(0x80 | (v & 0x3F));
+            } else {
+                *w++ = (char)(0xF0 | v >> 18);
+                *w++ = (char)(0x80 | (v >> 12 & 0x3F));
+                *w++ = (char)(0x80 | (v >> 6 & 0x3F));
+                *w++ = (char)(0x80 | (v & 0x3F));
+            }
+            break;
+        }
+        default: return 0;
+        }
+    }
+    if (high && !utf8_ok((const unsigned char *)*out, (size_t)(w - *out)))
+        return 0;
+    *w++ = '\0';
+    *o = w;
+    *pp = p + 1;
+    return 1;
+}
+
+/* A JSON integer (no fraction, no exponent) in [lo, hi]. */
+static int fr_int(const char **pp, const char *end, long lo, long hi, long *out)
+{
+    const char *p = *pp;
+    int neg = 0;
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    if (p == end || *p < '0' || *p > '9' ||
+        (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9'))
+        return 0;
+    long v = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        if (v > (1L << 40))
+            return 0;
+        v = v * 10 + (*p - '0');
+    }
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
+        return 0;
+    v = neg ? -v : v;
+    if (v < lo || v > hi)
+        return 0;
+    *out = v;
+    *pp = p;
+    return 1;
+}
+
+static const char *fr_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+        p++;
+    return p;
+}
+
+enum {
+    FR_SCHEMA,
+    FR_ID,
+    FR_YEAR,
+    FR_KIND,
+    FR_TITLE,
+    FR_BODY,
+    FR_PEOPLE,
+    FR_TRACK,
+    FR_DAY,
+    FR_START,
+    FR_DURATION,
+    FR_URL,
+    FR_SOURCE,
+    FR_LFIRST,
+    FR_LLAST,
+    FR_INFERRED,
+    FR_NKEYS
+};
+static const char *const fr_keys[FR_NKEYS] = {
+    "schema",      "id",         "year",      "kind",          "title",        "body",
+    "people",      "track",      "day",       "start",         "duration_min", "url",
+    "source_file", "line_first", "line_last", "title_inferred"};
+
+static int shape_ok(const char *s, const char *shape)
+{
+    size_t i = 0;
+    for (; shape[i]; i++) {
+        if (!s[i] || (shape[i] == '9' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i]))
+            return 0;
+    }
+    return s[i] == '\0';
+}
+
+/* 1 with *out set, 0 "use the full parser", <0 out of memory. */
+static int fast_record(const char *p, size_t n, pl_record_owned **out)
+{
+    *out = NULL;
+    const char *end = p + n;
+    /* unescaped strings never outgrow their escaped form plus the NUL that
+     * replaces the closing quote */
+    char *scratch = pl_malloc(n + 1);
+    if (!scratch)
+        return -1;
+    char *w = scratch;
+    pl_record r;
+    memset(&r, 0, sizeof r);
+    r.title = r.body = r.id = r.track = r.url = r.source_file = "";
+    const char *kind = "", *day = "", *start = "";
+    unsigned seen = 0;
+    int ok = 0;
+    long v;
+    p = fr_ws(p, end);
+    if (p == end || *p++ != '{')
+        goto done;
+    p = fr_ws(p, end);
+    if (p < end && *p == '}')
+        goto done; /* no year: the full parser says so */
+    for (;;) {
+        const char *key;
+        if (p == end || *p != '"' || !fr_string(&p, end, &w, &key))
+            goto done;
+        int k = 0;
+        while (k < FR_NKEYS && strcmp(fr_keys[k], key))
+            k++;
+        if (k == FR_NKEYS || (seen & (1u << k)))
+            goto done;
+        seen |= 1u << k;
+        p = fr_ws(p, end);
+        if (p == end || *p++ != ':')
+            goto done;
+        p = fr_ws(p, end);
+        if (p == end)
+            goto done;
+        const char **sp = NULL;
+        switch (k) {
+        case FR_SCHEMA:
+            if (!fr_int(&p, end, PL_RECORD_SCHEMA, PL_RECORD_SCHEMA, &v))
+                goto done;
+            break;
+        case FR_YEAR:
+            if (!fr_int(&p, end, 1900, 2999, &v))
+                goto done;
+            r.year = (int)v;
+            break;
+        case FR_DURATION:
+            if (!fr_int(&p, end, 0, 100000, &v))
+                goto done;
+            r.duration_min = (int)v;
+            break;
+        case FR_LFIRST:
+        case FR_LLAST:
+            if (!fr_int(&p, end, 0, 1L << 30, &v))
+                goto done;
+            *(k == FR_LFIRST ? &r.line_first : &r.line_last) = (int)v;
+            break;
+        case FR_INFERRED:
+            if (end - p >= 4 && !memcmp(p, "true", 4)) {
+                r.title_inferred = 1;
+                p += 4;
+            } else if (end - p >= 5 && !memcmp(p, "false", 5)) {
+                p += 5;
+            } else {
+                goto done;
+            }
+            break;
+        case FR_PEOPLE:
+            if (*p++ != '[')
+                goto done;
+            p = fr_ws(p, end);
+            if (p < end && *p == ']') {
+                p++;
+                break;
+            }
+            for (;;) {
+                const char *s;
+                if (p == end || *p != '"' || !fr_string(&p, end, &w, &s))
+                    goto done;
+                if (r.n_people < PL_MAX_PEOPLE)
+                    r.people[r.n_people++] = s;
+                p = fr_ws(p, end);
+                if (p == end)
+                    goto done;
+                if (*p == ']') {
+                    p++;
+                    break;
+                }
+                if (*p++ != ',')
+                    goto done;
+                p = fr_ws(p, end);
+            }
+            break;
+        case FR_ID: sp = &r.id; break;
+        case FR_KIND: sp = &kind; break;
+        case FR_TITLE: sp = &r.title; break;
+        case FR_BODY: sp = &r.body; break;
+        case FR_TRACK: sp = &r.track; break;
+        case FR_DAY: sp = &day; break;
+        case FR_START: sp = &start; break;
+        case FR_URL: sp = &r.url; break;
+        case FR_SOURCE: sp = &r.source_file; break;
+        default: goto done;
+        }
+        if (sp && (*p != '"' || !fr_string(&p, end, &w, sp)))
+            goto done;
+        p = fr_ws(p, end);
+        if (p == end)
+            goto done;
+        if (*p == '}') {
+            p++;
+            break;
+        }
+        if (*p++ != ',')
+            goto done;
+        p = fr_ws(p, end);
+    }
+    if (fr_ws(p, end) != end)
+        goto done;
+    /* the full parser's checks; a record failing one gets its message */
+    if (!(seen & (1u << FR_YEAR)) || !r.title[0] || !r.id[0])
+        goto done;
+    if (!kind[0])
+        r.kind = PL_KIND_TALK;
+    else if (pl_kind_parse(kind, &r.kind) != PL_OK)
+        goto done;
+    if ((day[0] && !shape_ok(day, "9999-99-99")) || (start[0] && !shape_ok(start, "99:99")))
+        goto done;
+    memcpy(r.day, day, strlen(day) + 1);
+    memcpy(r.start, start, strlen(start) + 1);
+    ok = pl_record_copy(&r, out) == PL_OK ? 1 : -1;
+done:
+    pl_free(scratch);
+    return ok;
+}
+
 static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *tl, unsigned flags,
                     pl_hit *h, pl_error *err)
 {
@@ -668,7 +1025,10 @@ static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *
         return rc == PL_ENOTFOUND
                    ? pl_error_set(err, PL_ECORRUPT, "document %u has no stored record", e->docid)
                    : rc;
-    rc = pl_record_from_json(p, n, &h->doc, err);
+    int fr = fast_record(p, n, &h->doc);
+    if (fr < 0)
+        return pl_error_set(err, PL_ENOMEM, "search: out of memory");
+    rc = fr ? PL_OK : pl_record_from_json(p, n, &h->doc, err);
     if (rc != PL_OK || (flags & PL_SEARCH_IDS_ONLY))
         return rc;
     if (flags & PL_SEARCH_NO_SNIPPETS)
