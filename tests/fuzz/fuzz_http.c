@@ -111,6 +111,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (;;) {
         struct pollfd pf = {fd, POLLIN, 0};
         int pr = poll(&pf, 1, 10000);
+        if (pr <= 0 && getenv("FUZZ_HTTP_GDB")) {
+            /* Diagnose a stall: every thread's stack, server ones included. */
+            char cmd[256];
+            snprintf(cmd, sizeof cmd,
+                     "ss -tan '( sport = :%u or dport = :%u )' | awk '{print $1}' | sort | "
+                     "uniq -c 1>&2; gdb -p %d -batch -ex 'thread apply all bt' 1>&2",
+                     (unsigned)port, (unsigned)port, (int)getpid());
+            if (system(cmd) != 0)
+                fprintf(stderr, "diagnosis failed\n");
+        }
         FUZZ_CHECK(pr > 0); /* the server must answer or close within 10 s */
         ssize_t r = recv(fd, resp + n, sizeof resp - 1 - n, 0);
         if (r <= 0)
