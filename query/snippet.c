@@ -1,16 +1,29 @@
 /*
  * snippet.c — the best window of a body for a query, with highlights.
  *
- * The stored body is re-analysed with the shared analyzer, so a token
- * matches exactly when the index would have matched it, and the analyzer's
- * byte offsets point into the original text.  Phrases are highlighted only
- * where the whole phrase occurs (from its first token's start to its last
- * token's end); isolated words of a phrase are not marked.
+ * Matching uses the shared analyzer, so a token matches exactly when the
+ * index would have matched it, and the analyzer's byte offsets point into
+ * the original text.  Phrases are highlighted only where the whole phrase
+ * occurs (from its first token's start to its last token's end); isolated
+ * words of a phrase are not marked.
+ *
+ * Only the parts of the body that can match are analysed.  An analysed
+ * term starts with the folded first byte of its token (Snowball English
+ * only rewrites endings; folding ASCII is lower-casing), and tokens never
+ * cross ASCII blanks.  So one pass over the body finds the blank-separated
+ * chunks holding a token start whose byte (lower-cased) begins a query
+ * term, phrase or prefix, or holding any non-ASCII byte (NFKC may fold it
+ * to anything); each such chunk, extended by as many chunks as the longest
+ * phrase spans, is analysed on its own.  On prose, a few percent of the
+ * body goes through the analyzer instead of all of it.
  *
  * Window choice: every match may anchor a window starting a little before
  * it; the window holding the most distinct query words wins, then the most
- * matches, then the earliest.  Costs: one analysis of the body plus
- * O(matches^2) for the window choice, with matches capped at MAX_SPANS.
+ * matches, then the earliest.  The window then starts at the sentence,
+ * line or bullet holding the first match when that is near, else at a word,
+ * and ends at a word.  Costs: one byte scan of the body, the analysis of
+ * the candidate chunks, O(matches^2) for the window choice (matches capped
+ * at MAX_SPANS).
  */
 #include "query_internal.h"
 
@@ -18,7 +31,8 @@
 #include <string.h>
 
 #define MAX_SPANS 512
-#define LEAD 40 /* bytes of context before the first match */
+#define LEAD 40      /* bytes of context before the first match */
+#define LEAD_MAX 100 /* furthest a sentence or line start may be before it */
 
 typedef struct stok {
     uint32_t pos, start, end;
@@ -37,6 +51,7 @@ typedef struct sctx {
     pl_buf terms;
     span spans[MAX_SPANS];
     size_t n_spans;
+    uint32_t base; /* offset of the analysed chunk in the body */
     int oom;
 } sctx;
 
@@ -54,13 +69,13 @@ static int snip_tok(void *ctx, const pl_token *tok)
     for (size_t i = 0; i < c->t->n_terms; i++)
         if (strlen(c->t->terms[i]) == tok->term_len &&
             !memcmp(c->t->terms[i], tok->term, tok->term_len)) {
-            add_span(c, tok->start, tok->end, (uint32_t)i);
+            add_span(c, c->base + tok->start, c->base + tok->end, (uint32_t)i);
             break;
         }
     for (size_t i = 0; i < c->t->n_prefixes; i++) {
         size_t pl = strlen(c->t->prefixes[i]);
         if (tok->surface_len >= pl && !memcmp(tok->surface, c->t->prefixes[i], pl)) {
-            add_span(c, tok->start, tok->end, (uint32_t)(1000 + i));
+            add_span(c, c->base + tok->start, c->base + tok->end, (uint32_t)(1000 + i));
             break;
         }
     }
@@ -74,8 +89,8 @@ static int snip_tok(void *ctx, const pl_token *tok)
         c->toks = n;
         c->cap = cap;
     }
-    c->toks[c->n] =
-        (stok){tok->pos, tok->start, tok->end, (uint32_t)c->terms.n, (uint32_t)tok->term_len};
+    c->toks[c->n] = (stok){tok->pos, c->base + tok->start, c->base + tok->end, (uint32_t)c->terms.n,
+                           (uint32_t)tok->term_len};
     pl_buf_put(&c->terms, tok->term, tok->term_len);
     if (c->terms.oom)
         return PL_ENOMEM;
@@ -137,6 +152,185 @@ static int is_blank(char c)
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
+static int is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Does chunk [s, e) hold a possible token start of a wanted first byte, or
+ * a non-ASCII byte?  A token (or a compound part) starts at an ASCII alnum
+ * after a non-alnum, or where letters and digits meet (x86 -> x, 86). */
+static int chunk_wanted(const unsigned char *s, const unsigned char *e, const uint8_t want[256])
+{
+    int prev = 0; /* 0 none, 1 letter, 2 digit */
+    for (; s < e; s++) {
+        unsigned char b = *s;
+        if (b >= 0x80)
+            return 1;
+        int cls = b >= '0' && b <= '9' ? 2 : is_alnum(b) ? 1 : 0;
+        if (cls && cls != prev && want[lower(b)])
+            return 1;
+        prev = cls;
+    }
+    return 0;
+}
+
+static int chunk_counts(const unsigned char *s, const unsigned char *e)
+{
+    for (; s < e; s++)
+        if (is_alnum(*s))
+            return 1;
+    return 0;
+}
+
+/* Runs the analyzer over the candidate regions of the body (see the top of
+ * the file).  Regions get position ranges far apart, so a phrase is never
+ * found across two of them. */
+static int analyze_candidates(pl_analyzer *an, sctx *c, const char *body, size_t n, pl_error *err)
+{
+    const pl_snip_terms *t = c->t;
+    uint8_t want[256] = {0};
+    for (size_t i = 0; i < t->n_terms; i++)
+        want[lower((unsigned char)t->terms[i][0])] = 1;
+    for (size_t i = 0; i < t->n_prefixes; i++)
+        want[lower((unsigned char)t->prefixes[i][0])] = 1;
+    uint32_t ext = 0; /* chunks a phrase may need after its first one */
+    for (size_t i = 0; i < t->n_phrases; i++) {
+        const pl_qnode *p = t->phrases[i];
+        if (p->n_kids && p->kids[0]->term_len)
+            want[lower((unsigned char)p->kids[0]->term[0])] = 1;
+        if (p->n_kids && p->offs[p->n_kids - 1] > ext)
+            ext = p->offs[p->n_kids - 1];
+    }
+    want[0] = 0;
+    const unsigned char *b = (const unsigned char *)body, *end = b + n, *p = b;
+    const unsigned char *rs = NULL, *re = NULL; /* region under way */
+    uint32_t left = 0, pos = 0;
+    for (;;) {
+        while (p < end && is_blank((char)*p))
+            p++;
+        const unsigned char *cs = p;
+        while (p < end && !is_blank((char)*p))
+            p++;
+        int last = cs == end;
+        if (!last && chunk_wanted(cs, p, want)) {
+            if (!rs)
+                rs = cs;
+            re = p;
+            left = ext;
+            continue;
+        }
+        if (rs && !last && left) {
+            re = p;
+            left -= chunk_counts(cs, p) ? 1 : 0;
+            continue;
+        }
+        if (rs) {
+            c->base = (uint32_t)(rs - b);
+            uint32_t next = pos;
+            int rc =
+                pl_analyze(an, (const char *)rs, (size_t)(re - rs), pos, snip_tok, c, &next, err);
+            if (rc != PL_OK)
+                return rc;
+            pos = next + ext + 2 * PL_MAX_PARTS;
+            rs = NULL;
+        }
+        if (last)
+            return PL_OK;
+    }
+}
+
+/* A bullet marker at p (before end): "-", "*", "+", ">", "•", "–", "—"
+ * or "·" followed by a blank; its length, else 0. */
+static size_t bullet_len(const char *p, const char *end)
+{
+    size_t k = 0;
+    if (p < end && (*p == '-' || *p == '*' || *p == '+' || *p == '>'))
+        k = 1;
+    else if (end - p >= 3 && !memcmp(p, "\xe2\x80", 2) &&
+             ((unsigned char)p[2] == 0xa2 || (unsigned char)p[2] == 0x93 ||
+              (unsigned char)p[2] == 0x94))
+        k = 3;
+    else if (end - p >= 2 && !memcmp(p, "\xc2\xb7", 2))
+        k = 2;
+    return k && p + k < end && is_blank(p[k]) ? k : 0;
+}
+
+/* Where a window showing the match at s0 starts: the start of its
+ * sentence, line or bullet item when that is at most LEAD_MAX bytes back
+ * (bullet markers and blanks skipped), else the first word starting at
+ * most LEAD bytes back, else the start of the match's own blank-separated
+ * chunk when near, else the match.  Never mid-word unless a single word is
+ * longer than LEAD_MAX.  Cost O(LEAD_MAX). */
+static size_t window_start(const char *body, size_t s0)
+{
+    size_t lo = s0 > LEAD_MAX ? s0 - LEAD_MAX : 0;
+    for (size_t b = s0;; b--) {
+        int start = b == 0 || body[b - 1] == '\n' ||
+                    (b >= 2 && is_blank(body[b - 1]) &&
+                     (body[b - 2] == '.' || body[b - 2] == '!' || body[b - 2] == '?'));
+        if (start) {
+            size_t w = b;
+            for (;;) {
+                while (w < s0 && is_blank(body[w]))
+                    w++;
+                size_t k = w < s0 ? bullet_len(body + w, body + s0) : 0;
+                if (!k)
+                    break;
+                w += k;
+            }
+            return w;
+        }
+        if (b == lo)
+            break;
+    }
+    size_t cs = s0; /* start of the match's chunk */
+    while (cs > lo && !is_blank(body[cs - 1]))
+        cs--;
+    if (cs > 0 && !is_blank(body[cs - 1]))
+        return s0; /* a word longer than LEAD_MAX */
+    size_t b = s0 > LEAD ? s0 - LEAD : 0;
+    if (b >= cs)
+        return cs;
+    while (b > 0 && b < cs && !is_blank(body[b - 1]))
+        b++;
+    while (b < cs && is_blank(body[b]))
+        b++;
+    return b;
+}
+
+/* End of a window of about `window` bytes from ws: at a blank (trailing
+ * blanks dropped), looking back at most half the window and then forward
+ * at most LEAD bytes; on a UTF-8 boundary. */
+static size_t window_end(const char *body, size_t n, size_t ws, size_t window)
+{
+    size_t we = ws + window < n ? ws + window : n;
+    if (we < n) {
+        size_t b = we;
+        while (b > ws + window / 2 && !is_blank(body[b]))
+            b--;
+        if (b > ws + window / 2) {
+            we = b;
+        } else {
+            b = we;
+            while (b < n && b < we + LEAD && !is_blank(body[b]))
+                b++;
+            if (b == n || is_blank(body[b]))
+                we = b;
+        }
+        while (we > ws && we < n && is_cont((unsigned char)body[we]))
+            we--;
+    }
+    while (we > ws && is_blank(body[we - 1]))
+        we--;
+    return we;
+}
+
 void pl_html_escape(pl_buf *out, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -162,7 +356,7 @@ int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_t
     if (!c)
         return pl_error_set(err, PL_ENOMEM, "snippet: out of memory");
     c->t = t;
-    int rc = pl_analyze(an, body, n, 0, snip_tok, c, NULL, err);
+    int rc = analyze_candidates(an, c, body, n, err);
     if (rc != PL_OK)
         goto done;
     find_phrases(c);
@@ -200,28 +394,11 @@ int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_t
                 best_i = i;
             }
         }
-        uint32_t s0 = c->spans[best_i].start;
-        ws = s0 > LEAD ? s0 - LEAD : 0;
-        /* start at a word: skip forward to after a blank if one is near */
-        if (ws > 0) {
-            size_t b = ws;
-            while (b < s0 && !is_blank(body[b - 1]))
-                b++;
-            ws = b < s0 ? b : s0;
-        }
+        ws = window_start(body, c->spans[best_i].start);
     }
     while (ws > 0 && ws < n && is_cont((unsigned char)body[ws]))
         ws--;
-    size_t we = ws + window < n ? ws + window : n;
-    if (we < n) {
-        size_t b = we;
-        while (b > ws + window / 2 && !is_blank(body[b]))
-            b--;
-        if (b > ws + window / 2)
-            we = b;
-        while (we > ws && is_cont((unsigned char)body[we]))
-            we--;
-    }
+    size_t we = window_end(body, n, ws, window);
     /* the text */
     hit->snippet_offset = (uint32_t)ws;
     hit->snippet_text = pl_strndup(body + ws, we - ws);

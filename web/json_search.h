@@ -14,4 +14,11 @@
  * New reference; NULL on allocation failure. */
 json_t *pl_json_search_results(const pl_results *r, const char *query);
 
+/* The same document as compact text, byte for byte what the server sends
+ * for pl_json_search_results (jansson's compact dump, object members in
+ * order, with '<', '>' and '&' written as \u003c, \u003e, \u0026), written
+ * straight into out without building a tree: the per-request path.
+ * PL_OK or PL_ENOMEM (out->oom). */
+int pl_json_search_text(const pl_results *r, const char *query, pl_buf *out);
+
 #endif

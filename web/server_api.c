@@ -248,9 +248,20 @@ enum MHD_Result pl_api_search(pl_rctx *x)
     pl_error err = {0};
     if (pl_search(qc, x->snap, &o, &r, &err) != PL_OK)
         return engine_error(x, &err);
-    json_t *body = pl_json_search_results(r, q->v);
+    /* written straight to text, no jansson tree: same bytes as
+     * pl_respond_json(pl_json_search_results()) at a fraction of the cost */
+    pl_buf b = {0};
+    int rc = pl_json_search_text(r, q->v, &b);
     pl_results_free(r);
-    return pl_respond_json(x, 200, body);
+    /* MHD frees the body with free(); the buffer is pl_malloc'd. */
+    char *text = rc == PL_OK ? malloc(b.n + 1) : NULL;
+    size_t len = b.n;
+    if (text)
+        memcpy(text, b.p ? b.p : "", len + 1);
+    pl_buf_free(&b);
+    if (!text)
+        return pl_respond_error(x, 503, "busy", "out of memory building the answer");
+    return pl_respond_text(x, 200, "application/json; charset=utf-8", text, len);
 }
 
 enum MHD_Result pl_api_suggest(pl_rctx *x)
