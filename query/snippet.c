@@ -27,6 +27,7 @@
  */
 #include "query_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,10 +50,10 @@ typedef struct sctx {
     stok *toks;
     size_t n, cap;
     pl_buf terms;
-    span spans[MAX_SPANS];
     size_t n_spans;
     uint32_t base; /* offset of the analysed chunk in the body */
     int oom;
+    span spans[MAX_SPANS]; /* last: not zeroed (6 KB) */
 } sctx;
 
 static void add_span(sctx *c, uint32_t s, uint32_t e, uint32_t key)
@@ -152,73 +153,81 @@ static int is_blank(char c)
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
-static int is_alnum(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 static unsigned char lower(unsigned char c)
 {
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-/* Does chunk [s, e) hold a possible token start of a wanted first byte, or
- * a non-ASCII byte?  A token (or a compound part) starts at an ASCII alnum
- * after a non-alnum, or where letters and digits meet (x86 -> x, 86). */
-static int chunk_wanted(const unsigned char *s, const unsigned char *e, const uint8_t want[256])
-{
-    int prev = 0; /* 0 none, 1 letter, 2 digit */
-    for (; s < e; s++) {
-        unsigned char b = *s;
-        if (b >= 0x80)
-            return 1;
-        int cls = b >= '0' && b <= '9' ? 2 : is_alnum(b) ? 1 : 0;
-        if (cls && cls != prev && want[lower(b)])
-            return 1;
-        prev = cls;
-    }
-    return 0;
-}
-
-static int chunk_counts(const unsigned char *s, const unsigned char *e)
-{
-    for (; s < e; s++)
-        if (is_alnum(*s))
-            return 1;
-    return 0;
-}
+/* Byte classes of the pre-scan (one table lookup per byte). */
+enum {
+    B_OTHER = 0,  /* punctuation and ASCII controls */
+    B_LETTER = 1, /* ASCII letter */
+    B_DIGIT = 2,  /* ASCII digit */
+    B_HIGH = 3,   /* a byte of a non-ASCII character */
+    B_CLASS = 3,
+    B_WANT = 4,  /* a token starting with this byte may match */
+    B_BLANK = 8, /* ASCII blank: ends a chunk */
+};
 
 /* Runs the analyzer over the candidate regions of the body (see the top of
- * the file).  Regions get position ranges far apart, so a phrase is never
- * found across two of them. */
+ * the file).  A chunk is a candidate when a token (or compound part) may
+ * start in it with a wanted byte: an ASCII alnum where the class changes
+ * (after punctuation, or where letters and digits meet: x86 -> x, 86), or
+ * any non-ASCII byte.  Regions get position ranges far apart, so a phrase
+ * is never found across two of them.  Cost: one table lookup per byte,
+ * plus the analysis of the candidates. */
 static int analyze_candidates(pl_analyzer *an, sctx *c, const char *body, size_t n, pl_error *err)
 {
     const pl_snip_terms *t = c->t;
-    uint8_t want[256] = {0};
+    uint8_t tab[256];
+    for (unsigned i = 0; i < 256; i++)
+        tab[i] = i >= 0x80                ? B_HIGH | B_WANT
+                 : (i >= '0' && i <= '9') ? B_DIGIT
+                 : (lower((unsigned char)i) >= 'a' && lower((unsigned char)i) <= 'z') ? B_LETTER
+                 : is_blank((char)i)                                                  ? B_BLANK
+                                                                                      : B_OTHER;
+#define WANT(ch)                                                                                   \
+    do {                                                                                           \
+        unsigned char w_ = lower((unsigned char)(ch));                                             \
+        if (tab[w_] & B_CLASS) {                                                                   \
+            tab[w_] |= B_WANT;                                                                     \
+            if (w_ >= 'a' && w_ <= 'z')                                                            \
+                tab[w_ - 32] |= B_WANT;                                                            \
+        }                                                                                          \
+    } while (0)
     for (size_t i = 0; i < t->n_terms; i++)
-        want[lower((unsigned char)t->terms[i][0])] = 1;
+        WANT(t->terms[i][0]);
     for (size_t i = 0; i < t->n_prefixes; i++)
-        want[lower((unsigned char)t->prefixes[i][0])] = 1;
+        WANT(t->prefixes[i][0]);
     uint32_t ext = 0; /* chunks a phrase may need after its first one */
     for (size_t i = 0; i < t->n_phrases; i++) {
         const pl_qnode *p = t->phrases[i];
         if (p->n_kids && p->kids[0]->term_len)
-            want[lower((unsigned char)p->kids[0]->term[0])] = 1;
+            WANT(p->kids[0]->term[0]);
         if (p->n_kids && p->offs[p->n_kids - 1] > ext)
             ext = p->offs[p->n_kids - 1];
     }
-    want[0] = 0;
+#undef WANT
     const unsigned char *b = (const unsigned char *)body, *end = b + n, *p = b;
     const unsigned char *rs = NULL, *re = NULL; /* region under way */
     uint32_t left = 0, pos = 0;
     for (;;) {
-        while (p < end && is_blank((char)*p))
+        while (p < end && tab[*p] == B_BLANK)
             p++;
         const unsigned char *cs = p;
-        while (p < end && !is_blank((char)*p))
-            p++;
+        unsigned prev = B_OTHER, wanted = 0, alnum = 0;
+        for (; p < end; p++) {
+            unsigned k = tab[*p];
+            if (k == B_BLANK)
+                break;
+            if ((k & B_CLASS) != prev) {
+                wanted |= k & B_WANT;
+                prev = k & B_CLASS;
+                alnum |= prev == B_LETTER || prev == B_DIGIT;
+            }
+        }
         int last = cs == end;
-        if (!last && chunk_wanted(cs, p, want)) {
+        if (!last && wanted) {
             if (!rs)
                 rs = cs;
             re = p;
@@ -227,7 +236,7 @@ static int analyze_candidates(pl_analyzer *an, sctx *c, const char *body, size_t
         }
         if (rs && !last && left) {
             re = p;
-            left -= chunk_counts(cs, p) ? 1 : 0;
+            left -= alnum ? 1 : 0;
             continue;
         }
         if (rs) {
@@ -333,16 +342,24 @@ static size_t window_end(const char *body, size_t n, size_t ws, size_t window)
 
 void pl_html_escape(pl_buf *out, const char *p, size_t n)
 {
+    /* runs of plain bytes are copied at once: most of a snippet */
+    pl_buf_reserve(out, n + 16);
+    size_t at = 0;
     for (size_t i = 0; i < n; i++) {
+        const char *e;
         switch (p[i]) {
-        case '&': pl_buf_puts(out, "&amp;"); break;
-        case '<': pl_buf_puts(out, "&lt;"); break;
-        case '>': pl_buf_puts(out, "&gt;"); break;
-        case '"': pl_buf_puts(out, "&quot;"); break;
-        case '\'': pl_buf_puts(out, "&#39;"); break;
-        default: pl_buf_putc(out, p[i]); break;
+        case '&': e = "&amp;"; break;
+        case '<': e = "&lt;"; break;
+        case '>': e = "&gt;"; break;
+        case '"': e = "&quot;"; break;
+        case '\'': e = "&#39;"; break;
+        default: continue;
         }
+        pl_buf_put(out, p + at, i - at);
+        pl_buf_puts(out, e);
+        at = i + 1;
     }
+    pl_buf_put(out, p + at, n - at);
 }
 
 int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_terms *t,
@@ -352,9 +369,10 @@ int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_t
     hit->highlights = NULL;
     hit->n_highlights = 0;
     hit->snippet_offset = 0;
-    sctx *c = pl_calloc(1, sizeof *c);
+    sctx *c = pl_malloc(sizeof *c);
     if (!c)
         return pl_error_set(err, PL_ENOMEM, "snippet: out of memory");
+    memset(c, 0, offsetof(sctx, spans));
     c->t = t;
     int rc = analyze_candidates(an, c, body, n, err);
     if (rc != PL_OK)
