@@ -169,6 +169,65 @@ enum {
     B_BLANK = 8, /* ASCII blank: ends a chunk */
 };
 
+/* Second bytes of the wanted terms, to reject most token starts whose first
+ * byte alone is wanted ("e" of every "each" for the query eBPF).  Stemming
+ * and folding keep the first two bytes of an ASCII word, except Snowball's
+ * dying/lying/tying -> die/lie/tie: a second byte 'i' also admits 'y'. */
+#define MAX_PAIRS 64
+typedef struct pairs {
+    unsigned char a[MAX_PAIRS][2];
+    size_t n;
+    uint8_t any[256]; /* first bytes admitting any second byte */
+} pairs;
+
+static void add_pair(pairs *pr, unsigned char b0, unsigned char b1)
+{
+    if (pr->n < MAX_PAIRS) {
+        pr->a[pr->n][0] = b0;
+        pr->a[pr->n][1] = b1;
+        pr->n++;
+    } else {
+        pr->any[b0] = 1;
+    }
+}
+
+static void want_term(uint8_t tab[256], pairs *pr, const char *term)
+{
+    unsigned char b0 = lower((unsigned char)term[0]),
+                  b1 = lower((unsigned char)term[0] ? (unsigned char)term[1] : 0);
+    if (!(tab[b0] & B_CLASS))
+        return; /* empty term or punctuation: no token starts so */
+    tab[b0] |= B_WANT;
+    if (b0 >= 'a' && b0 <= 'z')
+        tab[b0 - 32] |= B_WANT;
+    if (b0 >= 0x80 || !((tab[b1] & B_CLASS) == B_LETTER || (tab[b1] & B_CLASS) == B_DIGIT)) {
+        pr->any[b0] = 1;
+        return;
+    }
+    add_pair(pr, b0, b1);
+    if (b1 == 'i')
+        add_pair(pr, b0, 'y');
+}
+
+/* May the token starting at p (a wanted first byte) match?  A second byte
+ * that is not an ASCII letter or digit (a joiner, an apostrophe, non-ASCII,
+ * the end) may vanish or fold: yes. */
+static int start_wanted(const uint8_t tab[256], const pairs *pr, const unsigned char *p,
+                        const unsigned char *end)
+{
+    unsigned char b0 = lower(*p);
+    if (b0 >= 0x80 || pr->any[b0] || p + 1 == end)
+        return 1;
+    unsigned k1 = tab[p[1]] & B_CLASS;
+    if (k1 != B_LETTER && k1 != B_DIGIT)
+        return 1;
+    unsigned char b1 = lower(p[1]);
+    for (size_t i = 0; i < pr->n; i++)
+        if (pr->a[i][0] == b0 && pr->a[i][1] == b1)
+            return 1;
+    return 0;
+}
+
 /* Runs the analyzer over the candidate regions of the body (see the top of
  * the file).  A chunk is a candidate when a token (or compound part) may
  * start in it with a wanted byte: an ASCII alnum where the class changes
@@ -186,28 +245,19 @@ static int analyze_candidates(pl_analyzer *an, sctx *c, const char *body, size_t
                  : (lower((unsigned char)i) >= 'a' && lower((unsigned char)i) <= 'z') ? B_LETTER
                  : is_blank((char)i)                                                  ? B_BLANK
                                                                                       : B_OTHER;
-#define WANT(ch)                                                                                   \
-    do {                                                                                           \
-        unsigned char w_ = lower((unsigned char)(ch));                                             \
-        if (tab[w_] & B_CLASS) {                                                                   \
-            tab[w_] |= B_WANT;                                                                     \
-            if (w_ >= 'a' && w_ <= 'z')                                                            \
-                tab[w_ - 32] |= B_WANT;                                                            \
-        }                                                                                          \
-    } while (0)
+    pairs pr = {0};
     for (size_t i = 0; i < t->n_terms; i++)
-        WANT(t->terms[i][0]);
+        want_term(tab, &pr, t->terms[i]);
     for (size_t i = 0; i < t->n_prefixes; i++)
-        WANT(t->prefixes[i][0]);
+        want_term(tab, &pr, t->prefixes[i]);
     uint32_t ext = 0; /* chunks a phrase may need after its first one */
     for (size_t i = 0; i < t->n_phrases; i++) {
         const pl_qnode *p = t->phrases[i];
         if (p->n_kids && p->kids[0]->term_len)
-            WANT(p->kids[0]->term[0]);
+            want_term(tab, &pr, p->kids[0]->term);
         if (p->n_kids && p->offs[p->n_kids - 1] > ext)
             ext = p->offs[p->n_kids - 1];
     }
-#undef WANT
     const unsigned char *b = (const unsigned char *)body, *end = b + n, *p = b;
     const unsigned char *rs = NULL, *re = NULL; /* region under way */
     uint32_t left = 0, pos = 0;
@@ -221,7 +271,8 @@ static int analyze_candidates(pl_analyzer *an, sctx *c, const char *body, size_t
             if (k == B_BLANK)
                 break;
             if ((k & B_CLASS) != prev) {
-                wanted |= k & B_WANT;
+                if ((k & B_WANT) && !wanted)
+                    wanted = start_wanted(tab, &pr, p, end);
                 prev = k & B_CLASS;
                 alnum |= prev == B_LETTER || prev == B_DIGIT;
             }
