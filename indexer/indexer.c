@@ -16,6 +16,12 @@
  * term by term in docid order into the writer, which cuts them into
  * 128-document chunks.  Cost: each posting is encoded twice and each
  * position byte copied twice, all sequential.
+ *
+ * Threads of a rebuild: the caller parses and analyses each record into a
+ * token buffer; the inverter thread (inv_worker) applies the tokens to
+ * the tables and passes the record on; the document thread (doc_worker)
+ * stores it.  Both queues keep document order, so docids agree.  An --add
+ * runs all of it on the calling thread.
  */
 #include "indexer.h"
 
