@@ -99,8 +99,8 @@ static const char *const bodies[] = {
     "He was dying to see it; DYING, dies, lies and lying. Tying ties.",
     "x86_64 and X86 and arm64: x86-64 builds, v6.9 and 6.9-rc1, Linux 6.9.",
     "Send an e-mail (E-Mail) to foo@example.org; emails are read.",
-    "Caf\xc3\xa9 and CAF\xc3\x89 and cafe; \xef\xbc\xa2\xef\xbc\xb0\xef\xbc\xa6 is fullwidth BPF, "
-    "eBPF, (EBPF).",
+    ("Caf\xc3\xa9 and CAF\xc3\x89 and cafe; \xef\xbc\xa2\xef\xbc\xb0\xef\xbc\xa6 is fullwidth "
+     "BPF, eBPF, (EBPF)."),
     "sched_ext schedulers: sched-ext, SCHED_EXT, scheduling; o'reilly don't dont.",
     "io_uring,io-uring;IO_URING/uring\tring\nrings\r\nringing",
 };
