@@ -11,7 +11,7 @@
  * replaces its documents, a record whose id is already live replaces it
  * (the old docid is tombstoned).
  *
- * Memory is bounded by opts.mem_budget (default 64 MiB) plus the vocabulary
+ * Memory is bounded by opts.mem_budget (default 56 MiB) plus the vocabulary
  * (surface forms are kept for the whole build) plus about 28 bytes of
  * document metadata per document: postings beyond the budget are spilled
  * as sorted runs to temporary files in the generation directory and merged
@@ -35,7 +35,7 @@ typedef struct pl_indexer pl_indexer;
 typedef enum pl_index_mode { PL_INDEX_REBUILD = 0, PL_INDEX_ADD = 1 } pl_index_mode;
 
 typedef struct pl_indexer_opts {
-    size_t mem_budget;           /* bytes of postings in memory before a spill; 0 = 64 MiB */
+    size_t mem_budget;           /* bytes of postings in memory before a spill; 0 = 56 MiB */
     int progress;                /* a progress line on stderr (only if it is a TTY) */
     const char *corpus_checksum; /* stored as meta corpus_checksum (may be NULL) */
     pl_warn_fn warn;             /* parser warnings (skipped entries), may be NULL */
