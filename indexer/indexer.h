@@ -7,9 +7,9 @@
  *
  * REBUILD writes a new generation and switches to it at commit; until then
  * readers see the old index, and a crash or kill leaves it whole.  ADD
- * writes into the live generation in one transaction: a source added again
- * replaces its documents, a record whose id is already live replaces it
- * (the old docid is tombstoned).
+ * does the same from a copy of the live generation, changed in one
+ * transaction: a source added again replaces its documents, a record whose
+ * id is already live replaces it (the old docid is tombstoned).
  *
  * Memory is bounded by opts.mem_budget (default 56 MiB) plus the vocabulary
  * (surface forms are kept for the whole build) plus about 28 bytes of
@@ -17,11 +17,11 @@
  * as sorted runs to temporary files in the generation directory and merged
  * at commit.  Single writer per index root (a lock file), not thread-safe.
  *
- * An ADD opens the live LMDB environment for writing.  LMDB's lock file
- * does not tell apart two opens by one process, so run --add/--remove in a
- * process that does not also hold that index open with pl_store_open (the
- * CLI and a separate server process are fine; a rebuild is always fine, it
- * writes a new environment).
+ * An ADD opens the live LMDB environment (read-only, to copy it).  LMDB's
+ * lock file does not tell apart two opens by one process, so run
+ * --add/--remove in a process that does not also hold that index open with
+ * pl_store_open (the CLI and a separate server process are fine; a rebuild
+ * is always fine, it opens no existing environment).
  */
 #ifndef PL_INDEXER_H
 #define PL_INDEXER_H

@@ -44,6 +44,18 @@
  * Deleted documents (re-added or removed sources) keep their docid in the
  * postings and have PL_DOC_DELETED in docmeta; df and cf count them until
  * the next full rebuild.
+ *
+ * Beside data.mdb, in the generation directory, data.mdb.xxh3 is one line
+ * of ASCII, exactly
+ *
+ *   xxh3-64 <16 lowercase hex digits> <decimal size in bytes>\n
+ *
+ * the XXH3-64 hash (seed 0, libxxhash's XXH3_64bits) of the whole of
+ * data.mdb and its size, taken by the writer after its last commit (when
+ * and how it is checked: top of store.c).  Anything else in that file is
+ * damage.  It is not part of the LMDB format and did not change
+ * PL_FORMAT_VERSION: a generation without it (an older plumbline's) is
+ * read unverified.
  */
 #include "codec.h"
 

@@ -5,27 +5,55 @@
  *
  *   DIR/gen-000001/        one LMDB environment per generation
  *       data.mdb, lock.mdb   (the byte format is at the top of codec.c)
+ *       data.mdb.xxh3        checksum of data.mdb (format: top of codec.c)
  *   DIR/gen-000002/
  *   DIR/current -> gen-000002   symlink naming the live generation
  *   DIR/write.lock          flock()ed by the one writer at a time
  *
- * Atomic switch: a full rebuild writes gen-(N+1) beside the live one, syncs
- * it (mdb_env_sync + fsync of the directory), then points `current` at it
- * with symlink(current.tmp) + rename(2) over `current`, and fsyncs DIR.  A
- * kill at any moment leaves `current` naming a whole generation: either the
- * old one (the new directory is a leftover, removed by the next writer) or
- * the new one.  The next writer deletes every generation except the live
- * one and the one before it.
+ * Generations are immutable once live.  Every writer makes a new one: a
+ * full rebuild from nothing, `plumbline index --add/--remove` from a copy
+ * of the live data.mdb (mdb_env_copyfd2, page for page, after verifying
+ * its checksum), with the change applied to the copy in one write
+ * transaction.  Either way the writer syncs the environment
+ * (mdb_env_sync), closes it, hashes the finished data.mdb into
+ * data.mdb.xxh3 (written, fsynced, renamed into place), fsyncs the
+ * generation directory, then points `current` at it with
+ * symlink(current.tmp) + rename(2) over `current`, and fsyncs DIR.  A kill
+ * at any moment leaves `current` naming a whole generation: either the old
+ * one (the new directory is a leftover, removed by the next writer) or the
+ * new one.  The next writer deletes every generation except the live one
+ * and the one before it (snapshots still open on an older one read on from
+ * its unlinked files).  Each generation has its own meta "generation".
  *
- * `plumbline index --add/--remove` write into the live environment in one
- * LMDB write transaction: readers keep their MVCC snapshot, a kill before
- * the commit leaves the previous state.  Each commit bumps meta
- * "generation".
+ * Checksums.  LMDB keeps none and trusts its B-tree pages: a damaged
+ * branch page makes liblmdb follow a bad pointer.  So data.mdb is checked
+ * before LMDB reads a page of it: when a reader opens a generation
+ * (pl_store_open, and pl_snap_begin's switch to a new one), when an --add
+ * copies one, and again by pl_snap_check (`plumbline check`).  The size
+ * comes first (a truncated file is named as such), then XXH3-64 over the
+ * whole file (checksum.c).  A difference is PL_ECORRUPT "<gen>/data.mdb:
+ * checksum mismatch: the index is damaged; rebuild it with 'plumbline
+ * index'"; a store remembers the last generation that failed, so a server
+ * answers every later snapshot with that error at once instead of hashing
+ * the file per request.
+ *   No false positives: data.mdb is hashed after its writer closed it, and
+ * nothing writes it again — readers open it MDB_RDONLY (LMDB then writes
+ * only lock.mdb), and no writer opens a live generation for writing.  That
+ * is why an --add copies instead of writing in place: a file that a writer
+ * changes while readers verify it has no stable checksum.
+ *   Cost: one sequential read of data.mdb per open of a generation (the
+ * pages are then in the page cache LMDB maps); figures in
+ * docs/performance.md.  The switch holds the store mutex meanwhile, as it
+ * does while the docmeta view loads.
+ *   A generation without data.mdb.xxh3 was written by an older plumbline:
+ * it is opened unverified, as before (pl_snap_verified() is 0 and `plumbline
+ * check` says so); the next --add or rebuild writes one with a checksum.
+ * An older plumbline's --add would still write a live generation of this
+ * version in place and so break its checksum: a mismatch, "rebuild it".
  *
  * Readers: pl_snap_begin does one readlink() of `current` (about a
  * microsecond).  When it names another generation, that environment is
- * opened and its per-generation view loaded; when the meta generation of
- * the live environment changed (an --add), the view is reloaded.  The view
+ * verified and opened and its per-generation view loaded.  The view
  * (docmeta of every document, tracks, sources, meta) is shared by all the
  * snapshots that began on it and freed with the last of them (refcounts
  * under the store mutex); an environment is closed when its last view goes.
@@ -201,7 +229,10 @@ typedef struct genenv {
     MDB_dbi dbi[PL_DB_COUNT];
     char name[32];
     char path[PATH_MAX];
-    int refs; /* views holding it */
+    int refs;        /* views holding it */
+    int data_fd;     /* data.mdb, for pl_snap_check to hash it again (the
+                        directory may be gone by then) */
+    pl_checksum sum; /* what the writer recorded; sum.present 0 = none */
 } genenv;
 
 typedef struct view {
@@ -224,6 +255,11 @@ struct pl_store {
     unsigned flags;
     pthread_mutex_t mu;
     view *cur;
+    /* The last generation that failed to open as damaged, and why: every
+     * later snapshot gets the same error at once instead of hashing the
+     * file again (generations never change once written). */
+    char bad_name[64];
+    pl_error bad_err;
 };
 
 struct pl_snap {
@@ -241,6 +277,7 @@ static void genenv_unref(genenv *ge)
 {
     if (ge && --ge->refs == 0) {
         mdb_env_close(ge->env);
+        close(ge->data_fd);
         pl_free(ge);
     }
 }
@@ -273,15 +310,21 @@ static int genenv_open(const char *dir, const char *name, genenv **out, pl_error
     MDB_txn *txn = NULL;
     if (!ge)
         return pl_error_set(err, PL_ENOMEM, "out of memory");
+    ge->data_fd = -1;
     snprintf(ge->name, sizeof ge->name, "%s", name);
     snprintf(ge->path, sizeof ge->path, "%s/%s", dir, name);
     char data[PATH_MAX + 16];
     snprintf(data, sizeof data, "%s/data.mdb", ge->path);
     struct stat st;
-    if (stat(data, &st) != 0) {
+    ge->data_fd = open(data, O_RDONLY | O_CLOEXEC);
+    if (ge->data_fd < 0 || fstat(ge->data_fd, &st) != 0) {
         pl_error_set(err, errno == ENOENT ? PL_ECORRUPT : PL_EIO, "%s: %s", data, strerror(errno));
         goto fail;
     }
+    /* Before LMDB reads a page: the whole file against its checksum. */
+    if (pl_checksum_read(ge->path, &ge->sum, err) ||
+        (ge->sum.present && pl_checksum_check_fd(ge->data_fd, data, &ge->sum, err)))
+        goto fail;
     int rc = mdb_env_create(&ge->env);
     if (!rc)
         rc = mdb_env_set_maxdbs(ge->env, PL_DB_COUNT + 2);
@@ -332,6 +375,8 @@ fail:
         mdb_txn_abort(txn);
     if (ge->env)
         mdb_env_close(ge->env);
+    if (ge->data_fd >= 0)
+        close(ge->data_fd);
     pl_free(ge);
     return err && err->code ? err->code : PL_EIO;
 }
@@ -562,16 +607,26 @@ int pl_snap_begin(pl_store *s, pl_snap **out, pl_error *err)
         goto fail;
     if (strcmp(name, s->cur->ge->name) != 0) {
         view *nv;
-        if (open_generation(s, name, &nv, err))
+        if (!strcmp(name, s->bad_name)) {
+            pl_error_set(err, s->bad_err.code, "%s", s->bad_err.msg);
             goto fail;
+        }
+        if (open_generation(s, name, &nv, err)) {
+            if (err->code == PL_ECORRUPT) {
+                snprintf(s->bad_name, sizeof s->bad_name, "%s", name);
+                s->bad_err = *err;
+            }
+            goto fail;
+        }
         view_unref(s->cur);
         s->cur = nv;
     }
     view *v = s->cur;
     int rc = mdb_txn_begin(v->ge->env, NULL, MDB_RDONLY, &txn);
     if (rc == MDB_MAP_RESIZED) {
-        /* another process grew the map (PLUMBLINE_MAX_MAPSIZE raised for an
-         * --add): open the environment again; older snapshots keep theirs */
+        /* another process grew the map (an older plumbline's --add into
+         * the live generation): open the environment again; older
+         * snapshots keep theirs */
         view *nv;
         if (open_generation(s, name, &nv, err))
             goto fail;
@@ -582,16 +637,6 @@ int pl_snap_begin(pl_store *s, pl_snap **out, pl_error *err)
     if (rc) {
         pl_lmdb_error(err, rc, "begin snapshot", v->ge->path);
         goto fail;
-    }
-    char gen[32];
-    pl_meta_get(txn, v->ge->dbi[PL_DB_META], "generation", gen, sizeof gen);
-    if (strtoull(gen, NULL, 10) != v->generation) {
-        /* An --add committed to the live environment: reload the view. */
-        view *nv;
-        if (view_load(v->ge, txn, &nv, err))
-            goto fail;
-        view_unref(s->cur);
-        s->cur = v = nv;
     }
     v->refs++;
     pthread_mutex_unlock(&s->mu);
@@ -628,6 +673,10 @@ void pl_snap_end(pl_snap *snap)
 uint64_t pl_snap_generation(const pl_snap *snap)
 {
     return snap->v->generation;
+}
+int pl_snap_verified(const pl_snap *snap)
+{
+    return snap->v->ge->sum.present;
 }
 uint32_t pl_snap_max_docid(const pl_snap *snap)
 {
@@ -1220,6 +1269,14 @@ static int check_term_end(pl_snap *snap, const struct check_term *t, pl_error *e
 int pl_snap_check(pl_snap *snap, pl_error *err)
 {
     const char *path = snap->v->ge->path;
+    /* The file again, as it is now: damage since the open is found before
+     * the walk below reads the damaged pages. */
+    if (snap->v->ge->sum.present) {
+        char data[PATH_MAX + 16];
+        snprintf(data, sizeof data, "%s/data.mdb", path);
+        if (pl_checksum_check_fd(snap->v->ge->data_fd, data, &snap->v->ge->sum, err))
+            return err->code;
+    }
     uint32_t maxd = snap->v->max_docid;
     uint64_t *lens = pl_calloc(((size_t)maxd + 1) * PL_NFIELDS, sizeof *lens);
     uint32_t *posbuf = NULL;

@@ -60,20 +60,26 @@ enum pl_store_open_flags { PL_STORE_READONLY = 1u << 0 };
 
 /* Opens the index root `dir` (the directory that holds the generations,
  * see store.c).  Missing index, another format or analyzer version, or a
- * corrupt file give a clear error naming the path and what to do. */
+ * corrupt file give a clear error naming the path and what to do; the live
+ * data.mdb is verified against its checksum before LMDB reads it. */
 int pl_store_open(pl_store **out, const char *dir, unsigned flags, pl_error *err);
 void pl_store_close(pl_store *s);
 const char *pl_store_path(const pl_store *s);
 
-/* Begins a read snapshot.  If a rebuild has switched the live generation
- * (or --add committed to it) since the last snapshot, this one sees the new
- * index; snapshots already begun keep the old one until they end. */
+/* Begins a read snapshot.  If a writer (rebuild, --add, --remove) has
+ * switched the live generation since the last snapshot, this one sees the
+ * new index (verified first, as at open); snapshots already begun keep the
+ * old one until they end. */
 int pl_snap_begin(pl_store *s, pl_snap **out, pl_error *err);
 void pl_snap_end(pl_snap *snap);
 
 uint64_t pl_snap_generation(const pl_snap *snap); /* changes on every commit */
-uint32_t pl_snap_max_docid(const pl_snap *snap);  /* docids are 1..max */
-uint32_t pl_snap_doc_count(const pl_snap *snap);  /* live documents */
+/* 1: the snapshot's data.mdb matched the checksum its writer recorded when
+ * the generation was opened (pl_snap_check hashes it again).  0: it has no
+ * checksum (written by an older plumbline) and was opened unverified. */
+int pl_snap_verified(const pl_snap *snap);
+uint32_t pl_snap_max_docid(const pl_snap *snap); /* docids are 1..max */
+uint32_t pl_snap_doc_count(const pl_snap *snap); /* live documents */
 /* NULL for a docid out of range; check PL_DOC_DELETED in flags. */
 const pl_docmeta *pl_snap_docmeta(const pl_snap *snap, uint32_t docid);
 double pl_snap_avg_len(const pl_snap *snap, int field);              /* over live docs */
@@ -147,7 +153,8 @@ int pl_snap_docid(pl_snap *snap, const char *id, size_t n, uint32_t *docid, pl_e
 typedef int (*pl_doc_cb)(void *ctx, uint32_t docid, const char *p, size_t n);
 int pl_snap_foreach_doc(pl_snap *snap, pl_doc_cb cb, void *ctx, pl_error *err);
 
-/* Integrity check of the whole snapshot: every structure decodes, postings
+/* Integrity check of the whole snapshot: data.mdb against its checksum
+ * (hashed again, as it is now), then every structure decodes, postings
  * ascend, dfs match, lengths match positions.  PL_OK or PL_ECORRUPT with
  * what and where. */
 int pl_snap_check(pl_snap *snap, pl_error *err);

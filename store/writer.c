@@ -1,13 +1,20 @@
 /*
- * writer.c — writes one generation (rebuild) or updates the live one (add).
- * Layout and the atomic switch: top of store.c; byte format: top of codec.c.
+ * writer.c — writes a new generation: from nothing (rebuild) or from a copy
+ * of the live one (add, remove).  Layout, the checksum and the atomic
+ * switch: top of store.c; byte format: top of codec.c.
  *
  * Memory: LMDB keeps the dirty pages of a write transaction in memory until
  * it commits.  A rebuild's generation is invisible until `current` names
  * it, so the rebuild commits every PL_WRITER_COMMIT_BYTES of writes (with
  * MDB_NOSYNC; one mdb_env_sync at the end) to bound that memory; atomicity
  * comes from the switch, not from one transaction.  An --add is one
- * transaction into the live environment (its size is the added sources').
+ * transaction into the copy (its size is the added sources').
+ *
+ * An --add first verifies the live generation's checksum and copies its
+ * data.mdb page for page (mdb_env_copyfd2, no compaction: a sequential
+ * write of the file, about as fast as the disk) into the new directory;
+ * cost: the index's size in time and, until the next writer removes the
+ * generation before it, in disk space.
  *
  * Rebuild keys arrive in ascending order in every database except ids, so
  * they are written with MDB_APPEND: no search per put and full pages.
@@ -235,8 +242,6 @@ static int load_live(pl_writer *w, pl_error *err)
         return pl_error_set(err, PL_ECORRUPT, "%s: bad max_docid", w->gen_path);
     w->max_docid = (uint32_t)md;
     w->first_new = w->max_docid + 1;
-    pl_meta_get(w->txn, w->dbi[PL_DB_META], "generation", buf, sizeof buf);
-    w->generation = strtoull(buf, NULL, 10);
     if (grow_dm(w, w->max_docid + 1, err))
         return err->code;
     int rc = mdb_cursor_open(w->txn, w->dbi[PL_DB_DOCMETA], &c);
@@ -306,6 +311,59 @@ oom:
     return pl_error_set(err, PL_ENOMEM, "out of memory");
 }
 
+/* Add mode: the live generation, verified, copied into the new directory. */
+static int copy_live(pl_writer *w, pl_error *err)
+{
+    char src_path[PATH_MAX], data[PATH_MAX + 16];
+    snprintf(src_path, sizeof src_path, "%s/%s", w->dir, w->old_name);
+    snprintf(data, sizeof data, "%s/data.mdb", w->gen_path);
+    int verified, fd = -1;
+    if (pl_checksum_verify(src_path, &verified, err))
+        return err->code;
+    MDB_env *src = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi meta;
+    int rc = mdb_env_create(&src);
+    if (!rc)
+        rc = mdb_env_set_maxdbs(src, PL_DB_COUNT + 2);
+    if (!rc)
+        rc = mdb_env_set_maxreaders(src, 1024);
+    if (!rc)
+        rc = mdb_env_open(src, src_path, MDB_RDONLY | MDB_NOTLS, 0644);
+    if (!rc)
+        rc = mdb_txn_begin(src, NULL, MDB_RDONLY, &txn);
+    if (rc) {
+        pl_lmdb_error(err, rc, "cannot open the index (damaged or not an index?)", src_path);
+        goto done;
+    }
+    /* refuse another version before copying it */
+    if (mdb_dbi_open(txn, "meta", 0, &meta) != 0) {
+        pl_error_set(err, PL_ECORRUPT, "%s: not a plumbline index", src_path);
+        goto done;
+    }
+    if (pl_meta_check_versions(txn, meta, src_path, err))
+        goto done;
+    mdb_txn_abort(txn);
+    txn = NULL;
+    /* Our own descriptor: mdb_env_copy2 would open it O_DIRECT, which
+     * leaves the copy out of the page cache the add then reads it from. */
+    fd = open(data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        pl_error_set(err, errno == ENOSPC ? PL_EFULL : PL_EIO, "%s: %s", data, strerror(errno));
+        goto done;
+    }
+    rc = mdb_env_copyfd2(src, fd, 0);
+    if (rc)
+        pl_lmdb_error(err, rc, "copying the live generation", w->gen_path);
+done:
+    if (fd >= 0)
+        close(fd);
+    if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(src);
+    return err->code;
+}
+
 int pl_writer_open(pl_writer **out, const char *dir, int mode, pl_error *err)
 {
     *out = NULL;
@@ -336,31 +394,27 @@ int pl_writer_open(pl_writer **out, const char *dir, int mode, pl_error *err)
     }
     pl_error cerr = {0};
     int have_current = pl_store_current(dir, w->old_name, sizeof w->old_name, &cerr) == PL_OK;
-    if (mode == PL_WRITE_REBUILD) {
-        uint32_t cur = have_current ? pl_gen_number(w->old_name) : 0;
-        /* Numbers are never reused (a reader notices a switch by name),
-         * so count the leftovers of interrupted builds before removing them. */
-        w->gen_no = max_generation(dir) + 1;
-        remove_generations(dir, cur, 0, cur);
-        snprintf(w->gen_name, sizeof w->gen_name, PL_GEN_PREFIX "%06u", w->gen_no);
-        w->generation = (uint64_t)w->gen_no << 32;
+    if (mode == PL_WRITE_ADD && !have_current) {
+        pl_error_set(err, cerr.code, "%s", cerr.msg);
+        goto fail;
+    }
+    uint32_t cur = have_current ? pl_gen_number(w->old_name) : 0;
+    /* Numbers are never reused (a reader notices a switch by name), so
+     * count the leftovers of interrupted writers before removing them. */
+    w->gen_no = max_generation(dir) + 1;
+    remove_generations(dir, cur, 0, cur);
+    snprintf(w->gen_name, sizeof w->gen_name, PL_GEN_PREFIX "%06u", w->gen_no);
+    w->generation = (uint64_t)w->gen_no << 32;
+    if (mode == PL_WRITE_REBUILD)
         w->put_flags = MDB_APPEND;
-    } else {
-        if (!have_current) {
-            pl_error_set(err, cerr.code, "%s", cerr.msg);
-            goto fail;
-        }
-        snprintf(w->gen_name, sizeof w->gen_name, "%s", w->old_name);
-        w->gen_no = pl_gen_number(w->gen_name);
-    }
     snprintf(w->gen_path, sizeof w->gen_path, "%s/%s", dir, w->gen_name);
-    if (mode == PL_WRITE_REBUILD) {
-        if (mkdir(w->gen_path, 0755) != 0) {
-            pl_error_set(err, PL_EIO, "%s: %s", w->gen_path, strerror(errno));
-            goto fail;
-        }
-        w->created = 1;
+    if (mkdir(w->gen_path, 0755) != 0) {
+        pl_error_set(err, PL_EIO, "%s: %s", w->gen_path, strerror(errno));
+        goto fail;
     }
+    w->created = 1;
+    if (mode == PL_WRITE_ADD && copy_live(w, err))
+        goto fail;
     int rc = mdb_env_create(&w->env);
     if (!rc)
         rc = mdb_env_set_maxdbs(w->env, PL_DB_COUNT + 2);
@@ -369,8 +423,7 @@ int pl_writer_open(pl_writer **out, const char *dir, int mode, pl_error *err)
     if (!rc)
         rc = mdb_env_set_maxreaders(w->env, 1024);
     if (!rc)
-        rc = mdb_env_open(w->env, w->gen_path,
-                          (mode == PL_WRITE_REBUILD ? MDB_NOSYNC : 0) | MDB_NORDAHEAD, 0644);
+        rc = mdb_env_open(w->env, w->gen_path, MDB_NOSYNC | MDB_NORDAHEAD, 0644);
     if (rc) {
         pl_lmdb_error(err, rc, "open", w->gen_path);
         goto fail;
@@ -908,8 +961,7 @@ static int write_tables(pl_writer *w, pl_error *err)
     snprintf(buf, sizeof buf, "%d", PL_ANALYZER_VERSION);
     if (put_meta(w, "analyzer_version", buf, err))
         return err->code;
-    snprintf(buf, sizeof buf, "%" PRIu64,
-             w->mode == PL_WRITE_REBUILD ? w->generation : w->generation + 1);
+    snprintf(buf, sizeof buf, "%" PRIu64, w->generation);
     if (put_meta(w, "generation", buf, err))
         return err->code;
     snprintf(buf, sizeof buf, "%u", w->max_docid);
@@ -934,15 +986,15 @@ int pl_writer_commit(pl_writer *w, pl_error *err)
     w->txn = NULL;
     if (rc)
         return pl_lmdb_error(err, rc, "commit", w->gen_path);
-    if (w->mode == PL_WRITE_ADD) {
-        w->committed = 1;
-        return PL_OK;
-    }
     rc = mdb_env_sync(w->env, 1);
     if (rc)
         return pl_lmdb_error(err, rc, "sync", w->gen_path);
     mdb_env_close(w->env);
     w->env = NULL;
+    /* data.mdb is final: nothing writes it again (readers open it
+     * read-only), so its checksum stays true for the generation's life. */
+    if (pl_checksum_write(w->gen_path, err))
+        return err->code;
     fsync_dir(w->gen_path);
     /* The switch: a new symlink renamed over `current`. */
     char tmp[PATH_MAX], cur[PATH_MAX];

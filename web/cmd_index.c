@@ -441,11 +441,12 @@ int pl_cmd_stats(int argc, char **argv)
                 putchar(*p);
         printf("\",\"documents\":%u,\"deleted\":%u,\"terms\":%llu,\"tokens\":%llu,"
                "\"index_bytes\":%llu,\"generation\":%llu,\"built_at\":\"%s\",\"updated_at\":%s%s%s,"
-               "\"format_version\":%s,\"analyzer_version\":%s,\"kinds\":{",
+               "\"format_version\":%s,\"analyzer_version\":%s,\"checksum\":\"%s\",\"kinds\":{",
                pl_snap_doc_count(sn), deleted, (unsigned long long)nterms,
                (unsigned long long)tokens, (unsigned long long)bytes,
                (unsigned long long)pl_snap_generation(sn), built ? built : "", updated ? "\"" : "",
-               updated ? updated : "null", updated ? "\"" : "", fv ? fv : "0", av ? av : "0");
+               updated ? updated : "null", updated ? "\"" : "", fv ? fv : "0", av ? av : "0",
+               pl_snap_verified(sn) ? "verified" : "none");
         int first = 1;
         for (int k = 0; k < NK; k++)
             if (kinds[k]) {
@@ -479,6 +480,9 @@ int pl_cmd_stats(int argc, char **argv)
                updated ? updated : "");
         printf("versions    format %s, analyzer %s, generation %llu\n", fv ? fv : "?",
                av ? av : "?", (unsigned long long)pl_snap_generation(sn));
+        printf("checksum    %s\n", pl_snap_verified(sn)
+                                       ? "xxh3-64 of data.mdb, verified at open"
+                                       : "none (an older index: rebuild it to add one)");
         printf("\n%-6s %7s", "year", "total");
         for (int k = 0; k < NK; k++)
             printf(" %6s", pl_kind_name((pl_kind)k));
@@ -547,11 +551,18 @@ int pl_cmd_check(int argc, char **argv)
     if (code)
         return code;
     pl_error err = {0};
-    if (pl_snap_check(sn, &err))
+    if (pl_snap_check(sn, &err)) {
         code = pl_cli_fail("check", &err);
-    else
-        printf("ok: %u documents, generation %llu\n", pl_snap_doc_count(sn),
-               (unsigned long long)pl_snap_generation(sn));
+    } else {
+        printf("ok: %u documents, generation %llu, %s\n", pl_snap_doc_count(sn),
+               (unsigned long long)pl_snap_generation(sn),
+               pl_snap_verified(sn) ? "checksum verified" : "no checksum");
+        if (!pl_snap_verified(sn))
+            pl_cli_err("check: %s/current/data.mdb has no checksum (written by an older "
+                       "plumbline): its pages could not be verified; rebuild it with "
+                       "'plumbline index' to add one",
+                       pl_store_path(s));
+    }
     pl_snap_end(sn);
     pl_store_close(s);
     return code;

@@ -5,7 +5,9 @@
  * engine reads it (integrity check, search with snippets, suggest, every
  * stored document, term and surface walks, dumps), and the value is put
  * back.  Only the values are damaged, never LMDB's own pages (LMDB trusts
- * those: docs/reliability.md), so any crash here is plumbline's.
+ * those: docs/reliability.md), so any crash here is plumbline's.  The
+ * generation's checksum is written again after each change, or the open
+ * would stop at "checksum mismatch" before any decoder ran.
  *
  * Input: byte 0 picks the database, bytes 1-2 the entry (modulo the
  * count), the rest is the new value.
@@ -115,6 +117,8 @@ static int put_value(int dbi_i, size_t pick, const uint8_t *val, size_t n, uint8
     if (txn)
         mdb_txn_abort(txn);
     mdb_env_close(env);
+    if (!rc && pl_checksum_write(gen, &err))
+        rc = -1;
     return rc;
 }
 

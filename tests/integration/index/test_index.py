@@ -6,6 +6,7 @@ bundled corpus), not from the index.  The kill test SIGKILLs a real
 rebuild of a generated corpus and checks the previous index is whole."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -91,12 +92,24 @@ try:
             rec = dict(rec)
             rec["id"] = f"extra-{i}"
             f.write(json.dumps(rec) + "\n")
+    live0 = os.readlink(os.path.join(db, "current"))
     r1 = run("index", "--db", db, "--add", extra)
+    live1 = os.readlink(os.path.join(db, "current"))
+    kept = os.path.exists(os.path.join(db, live0, "data.mdb"))
     r2 = run("index", "--db", db, "--add", extra)
     ok(r1.returncode == 0 and "10 records, 0 skipped, 0 replaced" in r1.stdout,
        "--add reports 10 new records", r1.stdout + r1.stderr)
     ok(r2.returncode == 0 and "10 records, 0 skipped, 10 replaced" in r2.stdout,
        "--add again reports 10 replaced", r2.stdout + r2.stderr)
+    # an --add writes a new generation (a copy of the live one) and switches
+    # to it: the live one is never written, so its checksum stays true
+    ok(live1 != live0 and kept,
+       "--add switched to a new generation, the previous one kept", (live0, live1))
+    with open(os.path.join(db, "current", "data.mdb.xxh3")) as f:
+        line = f.read()
+    ok(re.fullmatch(r"xxh3-64 [0-9a-f]{16} \d+\n", line) is not None and
+       int(line.split()[2]) == os.path.getsize(os.path.join(db, "current", "data.mdb")),
+       "the new generation has its checksum file", line)
     st = stats(db)
     ok(st["documents"] == n_bundled + 10, "--add twice does not duplicate", st)
     ok(run("check", "--db", db).returncode == 0, "check passes after --add")
@@ -132,13 +145,14 @@ try:
     st = stats(db)
     ok(st is not None and st["documents"] == n_bundled, "the old index is still live", st)
     ok(run("check", "--db", db).returncode == 0, "and passes check")
-    ok(sorted(d for d in os.listdir(db) if d.startswith("gen-")) == ["gen-000001"],
-       "the failed generation was removed", os.listdir(db))
+    live = os.readlink(os.path.join(db, "current"))
+    gens = sorted(d for d in os.listdir(db) if d.startswith("gen-"))
+    ok(gens[-1] == live and len(gens) <= 2, "the failed generation was removed", gens)
 
     # SIGKILL in the middle of a rebuild
     p = subprocess.Popen([EXE, "index", "--db", db, "--quiet", big],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    newgen = os.path.join(db, "gen-000002")
+    newgen = os.path.join(db, "gen-%06d" % (int(live[4:]) + 1))
     deadline = time.time() + 60
     while time.time() < deadline and p.poll() is None:
         if os.path.exists(os.path.join(newgen, "data.mdb")) and \
@@ -150,7 +164,7 @@ try:
         os.kill(p.pid, signal.SIGKILL)
     p.wait()
     ok(alive, "the rebuild was killed while writing its generation")
-    ok(os.readlink(os.path.join(db, "current")) == "gen-000001", "current still names the old one")
+    ok(os.readlink(os.path.join(db, "current")) == live, "current still names the old one")
     st = stats(db)
     ok(st is not None and st["documents"] == n_bundled, "the old index has all its documents", st)
     r = run("check", "--db", db)
@@ -159,7 +173,7 @@ try:
     ok(r.returncode == 0 and stats(db)["documents"] == n_bundled,
        "the next rebuild succeeds", r.stderr)
     gens = sorted(d for d in os.listdir(db) if d.startswith("gen-"))
-    ok(len(gens) == 2 and "gen-000002" not in gens,
+    ok(len(gens) == 2 and os.path.basename(newgen) not in gens,
        "leftovers removed, previous generation kept", gens)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

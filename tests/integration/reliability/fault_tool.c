@@ -2,7 +2,10 @@
  * fault_tool.c — damages a plumbline index on purpose, for the fault tests
  * (test_faults.py).  It writes through LMDB, so the damage is in the
  * values the engine decodes, not in LMDB's own pages (those are covered by
- * byte-level corruption of data.mdb in the test itself).
+ * byte-level corruption of data.mdb in the test itself), and then writes
+ * the generation's checksum again: what it makes is an index whose writer
+ * went wrong, which the decoders must catch, not a damaged file, which the
+ * checksum catches before any decoder runs.
  *
  *   fault_tool setmeta DIR KEY VALUE   set a meta value of the live generation
  *   fault_tool corrupt DIR DB SEED N   overwrite bytes in N values of database
@@ -163,6 +166,10 @@ int main(int argc, char **argv)
         goto lmdb_fail;
     }
     mdb_env_close(env);
+    if (pl_checksum_write(path, &err)) {
+        fprintf(stderr, "fault_tool: %s\n", err.msg);
+        return 1;
+    }
     return 0;
 lmdb_fail:
     fprintf(stderr, "fault_tool: %s: %s\n", path, mdb_strerror(rc));

@@ -2,7 +2,8 @@
  * test_store.c — the index format, writer and reader: codec round trips and
  * malformed bytes, a synthetic index written and read back, seek across
  * chunk borders, tombstones, spills, integrity check, version mismatch,
- * truncated files, a full map, and a rebuild under a live snapshot.
+ * truncated files, a full map, a rebuild under a live snapshot, and the
+ * checksum of data.mdb (written, verified, a flipped bit found, none).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "indexer/indexer.h"
 #include "store/codec.h"
+#include "store/store_internal.h"
 
 #include <lmdb.h>
 #include <stdio.h>
@@ -244,9 +246,9 @@ static void test_small_codecs(void **state)
     /* the head of a zstd record: only cap bytes, the same as the record's */
     char head[16];
     size_t hn;
-    assert_int_equal(pl_doc_decode_head((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, head,
-                                        sizeof head, &hn, &err),
-                     PL_OK);
+    assert_int_equal(
+        pl_doc_decode_head((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, head, sizeof head, &hn, &err),
+        PL_OK);
     assert_int_equal(hn, sizeof head);
     assert_memory_equal(head, text, sizeof head);
     /* records deflated by older builds (format byte 1) still decode */
@@ -640,6 +642,8 @@ static void test_open_errors(void **state)
     assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
+    /* as if its writer had written it so (else: a checksum mismatch) */
+    assert_int_equal(pl_checksum_write(p, &err), PL_OK);
     pl_error_clear(&err);
     assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_EVERSION);
     assert_non_null(strstr(err.msg, "999"));
@@ -750,6 +754,144 @@ static void test_dump(void **state)
     rm_rf(tmpdir);
 }
 
+/* ---- the checksum of data.mdb ------------------------------------------------- */
+
+static void live_data(char *out, size_t cap)
+{
+    char link[400], name[64];
+    snprintf(link, sizeof link, "%s/current", tmpdir);
+    ssize_t n = readlink(link, name, sizeof name - 1);
+    assert_true(n > 0);
+    name[n] = 0;
+    snprintf(out, cap, "%s/%s/data.mdb", tmpdir, name);
+}
+
+/* XORs one byte of a file at off with x. */
+static void flip(const char *path, long off, int x)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, off, SEEK_SET), 0);
+    int c = fgetc(f);
+    assert_true(c != EOF);
+    assert_int_equal(fseek(f, off, SEEK_SET), 0);
+    fputc(c ^ x, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_checksum(void **state)
+{
+    (void)state;
+    make_tmp();
+    build(tmpdir, PL_INDEX_REBUILD, 0, 50, 1);
+    char data[600], sum[640], gen[600];
+    live_data(data, sizeof data);
+    snprintf(sum, sizeof sum, "%s.xxh3", data);
+    snprintf(gen, sizeof gen, "%.*s", (int)(strlen(data) - strlen("/data.mdb")), data);
+    /* written by the writer: "xxh3-64 <16 hex> <size>\n", the size the file's */
+    struct stat st;
+    assert_int_equal(stat(data, &st), 0);
+    FILE *f = fopen(sum, "r");
+    assert_non_null(f);
+    char line[128] = "", hex[32];
+    unsigned long long size = 0;
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_int_equal(sscanf(line, "xxh3-64 %16[0-9a-f] %llu", hex, &size), 2);
+    assert_int_equal(strlen(hex), 16);
+    assert_int_equal(size, (unsigned long long)st.st_size);
+    pl_error err = {0};
+    int present = -1;
+    assert_int_equal(pl_checksum_verify(gen, &present, &err), PL_OK);
+    assert_int_equal(present, 1);
+    pl_store *s;
+    pl_snap *sn, *sn2;
+    open_snap(tmpdir, &s, &sn);
+    assert_int_equal(pl_snap_verified(sn), 1);
+    assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    /* one flipped bit in a page LMDB has mapped: check hashes the file
+     * again before it walks the pages */
+    long off = (long)st.st_size / 2;
+    flip(data, off, 0x04);
+    pl_error_clear(&err);
+    assert_int_equal(pl_snap_check(sn, &err), PL_ECORRUPT);
+    assert_non_null(strstr(err.msg, data));
+    assert_non_null(strstr(err.msg, "checksum mismatch"));
+    assert_non_null(strstr(err.msg, "rebuild it with 'plumbline index'"));
+    pl_snap_end(sn);
+    pl_store_close(s);
+    /* ... and an open fails before LMDB reads a page */
+    pl_error_clear(&err);
+    assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_ECORRUPT);
+    assert_non_null(strstr(err.msg, data));
+    assert_non_null(strstr(err.msg, "checksum mismatch"));
+    pl_error_clear(&err);
+    assert_int_equal(pl_checksum_verify(gen, &present, &err), PL_ECORRUPT);
+    /* an --add refuses to copy it, and leaves no new generation */
+    pl_indexer *ix = NULL;
+    pl_error_clear(&err);
+    assert_int_equal(pl_indexer_new(&ix, tmpdir, PL_INDEX_ADD, NULL, &err), PL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "checksum mismatch"));
+    char p[700];
+    snprintf(p, sizeof p, "%s/gen-000002", tmpdir);
+    assert_int_not_equal(stat(p, &st), 0);
+    flip(data, off, 0x04); /* put back: whole again */
+    open_snap(tmpdir, &s, &sn);
+    assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    /* A running reader moving to a damaged generation: a clear error, the
+     * same one on the next snapshot (not hashed again), and the snapshot
+     * it already had reads on. */
+    build(tmpdir, PL_INDEX_REBUILD, 0, 60, 0);
+    char data2[600];
+    live_data(data2, sizeof data2);
+    assert_string_not_equal(data, data2);
+    flip(data2, 3 * 4096 + 100, 0xff);
+    pl_error_clear(&err);
+    assert_int_equal(pl_snap_begin(s, &sn2, &err), PL_ECORRUPT);
+    assert_non_null(strstr(err.msg, data2));
+    assert_non_null(strstr(err.msg, "checksum mismatch"));
+    pl_error e2 = {0};
+    assert_int_equal(pl_snap_begin(s, &sn2, &e2), PL_ECORRUPT);
+    assert_string_equal(e2.msg, err.msg);
+    assert_int_equal(pl_snap_doc_count(sn), 51);
+    pl_error_clear(&err);
+    assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    pl_snap_end(sn);
+    pl_store_close(s);
+    /* a garbled checksum file is damage too */
+    flip(data2, 3 * 4096 + 100, 0xff);
+    live_data(data, sizeof data);
+    snprintf(sum, sizeof sum, "%s.xxh3", data);
+    f = fopen(sum, "r+");
+    assert_non_null(f);
+    fputs("xxh3-64 NOT-HEX", f);
+    fclose(f);
+    pl_error_clear(&err);
+    assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "data.mdb.xxh3: not a checksum file"));
+    /* No checksum file: a generation of an older plumbline, opened and
+     * read unverified; the next writer's generation has one. */
+    assert_int_equal(unlink(sum), 0);
+    open_snap(tmpdir, &s, &sn);
+    assert_int_equal(pl_snap_verified(sn), 0);
+    assert_int_equal(pl_snap_doc_count(sn), 60);
+    pl_error_clear(&err);
+    assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    assert_int_equal(pl_indexer_new(&ix, tmpdir, PL_INDEX_ADD, NULL, &err), PL_OK);
+    pl_record r = rec("after", 2024, "checksummed", "again");
+    assert_int_equal(pl_indexer_add_record(ix, &r, NULL, &err), PL_OK);
+    assert_int_equal(pl_indexer_commit(ix, &err), PL_OK);
+    pl_indexer_free(ix);
+    assert_int_equal(pl_snap_begin(s, &sn2, &err), PL_OK);
+    assert_int_equal(pl_snap_verified(sn2), 1);
+    assert_int_equal(pl_snap_doc_count(sn2), 61);
+    assert_int_equal(pl_snap_check(sn2, &err), PL_OK);
+    pl_snap_end(sn2);
+    pl_snap_end(sn);
+    pl_store_close(s);
+    rm_rf(tmpdir);
+}
+
 /* Every allocation failing in turn during a build, an add and a read:
  * a clean error each time (ASan checks leaks), and the index stays whole. */
 static void test_alloc_failures(void **state)
@@ -818,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_map_full_keeps_old),
         cmocka_unit_test(test_dump),
+        cmocka_unit_test(test_checksum),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
