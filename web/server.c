@@ -3,7 +3,7 @@
  * the common response headers (CORS, caching, nosniff), the access log and
  * the Prometheus counters.  The endpoint handlers live in server_api.c.
  *
- * Threads: libmicrohttpd runs `threads` epoll loops; a connection stays on
+ * Threads: libmicrohttpd runs `threads` poll loops; a connection stays on
  * one loop for its life, so the handler for a request always runs on the
  * thread that owns the connection.  Each loop thread claims one pl_qctx
  * slot on its first request (a lock-free scan over at most
@@ -867,7 +867,17 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
 
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+    /* poll(), not epoll: libmicrohttpd 0.9.75 registers connections
+     * edge-triggered and takes a short recv() to mean the socket is drained,
+     * so when a client's last bytes and its FIN arrive together (a
+     * half-close after a keep-alive request, or a partial request then
+     * shutdown) the end of stream raises no further event and the
+     * connection waits for the idle timeout instead of being closed at
+     * once (docs/reliability.md, finding 13).  poll() is level-triggered:
+     * the pending end of stream keeps the socket readable.  Its cost is a
+     * scan of the loop's own connections per wakeup, at most
+     * --max-conns / --threads of them. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     const char *bind = opts->bind ? opts->bind : "127.0.0.1";
     struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;

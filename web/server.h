@@ -1,7 +1,7 @@
 /*
  * server.h — the HTTP JSON API and the page, on libmicrohttpd.
  *
- * One pl_server owns the MHD daemon (an internal pool of `threads` epoll
+ * One pl_server owns the MHD daemon (an internal pool of `threads` poll
  * threads), the shared read-only pl_store and one pl_qctx per pool thread.
  * Every request runs in one short store snapshot, so a rebuilt index is
  * picked up by the next request without a restart.  Endpoints, parameters
