@@ -4,10 +4,13 @@
  * follow a bad pointer).  The protocol is at the top of store.c, the file
  * format at the top of codec.c.
  *
- * Cost: one sequential read of data.mdb, by read(2) into a 256 KiB buffer
- * (an I/O error is then EIO, not the SIGBUS a mapped read would raise),
- * hashed with XXH3-64 (libxxhash's streaming API).  The file is in the
- * page cache afterwards, where LMDB's map finds it.
+ * Cost: one sequential read of data.mdb, by pread(2) into a 256 KiB
+ * buffer (an I/O error is then EIO, not the SIGBUS a mapped read would
+ * raise), hashed with XXH3-64 (libxxhash's streaming API).  The file is in
+ * the page cache afterwards, where LMDB's map finds it.  The buffer is
+ * page-aligned: the kernel's copy into a buffer 16 bytes past a page start
+ * (where malloc puts a block this large) ran 3-4 times slower on the AMD
+ * EPYC test machine (169 MB: 135 ms instead of 35-45 ms).
  */
 #include "store_internal.h"
 
@@ -23,17 +26,19 @@
 #include <xxhash.h>
 
 #define READ_CHUNK ((size_t)256 << 10)
+#define PAGE_ALIGN ((uintptr_t)4096)
 
 int pl_checksum_fd(int fd, const char *what, uint64_t *hash, uint64_t *size, pl_error *err)
 {
     *hash = 0;
     *size = 0;
-    uint8_t *buf = pl_malloc(READ_CHUNK);
+    uint8_t *block = pl_malloc(READ_CHUNK + PAGE_ALIGN);
+    uint8_t *buf = (uint8_t *)(((uintptr_t)block + PAGE_ALIGN - 1) & ~(uintptr_t)(PAGE_ALIGN - 1));
     /* libxxhash allocates its (aligned) state itself: the one allocation
      * of the engine that does not go through pl_malloc. */
     XXH3_state_t *st = XXH3_createState();
     int rc = PL_OK;
-    if (!buf || !st || XXH3_64bits_reset(st) != XXH_OK) {
+    if (!block || !st || XXH3_64bits_reset(st) != XXH_OK) {
         rc = pl_error_set(err, PL_ENOMEM, "out of memory");
         goto done;
     }
@@ -56,7 +61,7 @@ int pl_checksum_fd(int fd, const char *what, uint64_t *hash, uint64_t *size, pl_
     *size = off;
 done:
     XXH3_freeState(st);
-    pl_free(buf);
+    pl_free(block);
     return rc;
 }
 

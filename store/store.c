@@ -12,8 +12,8 @@
  *
  * Generations are immutable once live.  Every writer makes a new one: a
  * full rebuild from nothing, `plumbline index --add/--remove` from a copy
- * of the live data.mdb (mdb_env_copyfd2, page for page, after verifying
- * its checksum), with the change applied to the copy in one write
+ * of the live environment (mdb_env_copyfd2 with MDB_CP_COMPACT, after
+ * verifying its checksum), with the change applied to the copy in one write
  * transaction.  Either way the writer syncs the environment
  * (mdb_env_sync), closes it, hashes the finished data.mdb into
  * data.mdb.xxh3 (written, fsynced, renamed into place), fsyncs the

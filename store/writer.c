@@ -11,10 +11,13 @@
  * transaction into the copy (its size is the added sources').
  *
  * An --add first verifies the live generation's checksum and copies its
- * data.mdb page for page (mdb_env_copyfd2, no compaction: a sequential
- * write of the file, about as fast as the disk) into the new directory;
- * cost: the index's size in time and, until the next writer removes the
- * generation before it, in disk space.
+ * environment into the new directory with mdb_env_copyfd2(MDB_CP_COMPACT):
+ * a walk of the B-trees writing only the pages in use, so the pages the
+ * previous --add rewrote are not carried along (three 10-record adds to
+ * the 169 MB kdocs-100k index: 177, 180, 181 MB compacted; 177, 187,
+ * 189 MB with a plain page copy, which was no faster).  Cost: the index's
+ * size in writing (about 0.5-1 s for 169 MB) and, until the next writer
+ * removes the generation before it, in disk space.
  *
  * Rebuild keys arrive in ascending order in every database except ids, so
  * they are written with MDB_APPEND: no search per put and full pages.
@@ -352,7 +355,7 @@ static int copy_live(pl_writer *w, pl_error *err)
         pl_error_set(err, errno == ENOSPC ? PL_EFULL : PL_EIO, "%s: %s", data, strerror(errno));
         goto done;
     }
-    rc = mdb_env_copyfd2(src, fd, 0);
+    rc = mdb_env_copyfd2(src, fd, MDB_CP_COMPACT);
     if (rc)
         pl_lmdb_error(err, rc, "copying the live generation", w->gen_path);
 done:
