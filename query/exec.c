@@ -89,9 +89,13 @@ typedef struct term_it {
     double idf;
     const char *term;
     uint32_t tf[PL_NFIELDS];
-    uint32_t tf_doc; /* docid tf[] belongs to */
-    uint32_t bm_last;
+    uint32_t tf_doc;  /* docid tf[] belongs to */
+    uint32_t bm_last; /* last docid of the block bm_bound holds for */
     double bm_bound;
+    /* Top-k without exact totals: a document scoring at most floor is
+     * thrown away, so whole blocks whose bound is at most floor are
+     * stepped over (their entries never decoded).  -HUGE_VAL: never. */
+    double floor;
 } term_it;
 
 static const uint32_t *term_tf(term_it *t)
@@ -114,6 +118,8 @@ static int term_in_fields(term_it *t)
     return 0;
 }
 
+static int term_block(term_it *t);
+
 static int term_settle(term_it *t, int rc)
 {
     for (;;) {
@@ -126,6 +132,17 @@ static int term_settle(term_it *t, int rc)
             return 0;
         }
         t->base.docid = pl_postings_docid(t->p);
+        if (t->floor > -HUGE_VAL) {
+            if ((t->base.docid > t->bm_last || !t->bm_last) && term_block(t) < 0) {
+                t->base.docid = PL_DOC_END;
+                return PL_ECORRUPT;
+            }
+            if (t->bm_last && t->bm_bound <= t->floor) {
+                /* the whole block is useless: step to the next one */
+                rc = t->bm_last == UINT32_MAX - 1 ? 0 : pl_postings_seek(t->p, t->bm_last + 1);
+                continue;
+            }
+        }
         if (term_in_fields(t))
             return 1;
         rc = pl_postings_next(t->p);
@@ -185,17 +202,60 @@ static double term_bound_of(const term_it *t, const uint32_t *max_tf)
     return bm25f(t->x, t->fields, t->idf, max_tf, len);
 }
 
+/* Relative slack on block bounds: bm25f's saturation is evaluated in
+ * floating point, so a bound from larger inputs could come out an ulp
+ * under a document's own score; this keeps every bound above it. */
+#define BOUND_SLACK (1 + 1e-9)
+
+/* bm25f of a block from its impacts: per field the best weighted,
+ * normalised tf over its pairs (exact for a one-field match), summed over
+ * the fields, then saturated.  At most PL_IMPACTS_MAX divisions a field. */
+static double term_bound_impacts(const term_it *t, const pl_impacts *imp)
+{
+    const pl_rank_params *rp = t->x->rp;
+    double w = 0;
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        if (!(t->fields & (1u << f)) || !imp->n[f])
+            continue;
+        double avg = t->x->avg[f] > 0 ? t->x->avg[f] : 1, best = 0;
+        for (uint32_t i = 0; i < imp->n[f]; i++) {
+            double v =
+                rp->w[f] * imp->tf[f][i] / (1 - rp->b[f] + rp->b[f] * (double)imp->len[f][i] / avg);
+            if (v > best)
+                best = v;
+        }
+        w += best;
+    }
+    return t->idf * w * (rp->k1 + 1) / (w + rp->k1) * BOUND_SLACK;
+}
+
+/* Loads the bound of the block holding the current document (once per
+ * block).  <0 when its impacts do not decode. */
+static int term_block(term_it *t)
+{
+    if (t->base.docid <= t->bm_last && t->bm_last != 0)
+        return 0;
+    pl_impacts imp;
+    uint32_t last = 0;
+    if (pl_postings_block_impacts(t->p, &imp, &last) != PL_OK) {
+        t->bm_last = 0;
+        t->bm_bound = t->base.max_score;
+        return pl_error_set(t->x->err, PL_ECORRUPT, "postings of '%s' do not decode", t->term);
+    }
+    if (last < t->base.docid) { /* not on a block: the whole-list bound */
+        t->bm_last = 0;
+        t->bm_bound = t->base.max_score;
+        return 0;
+    }
+    t->bm_last = last;
+    t->bm_bound = term_bound_impacts(t, &imp);
+    return 0;
+}
+
 static double term_bound(pl_it *it)
 {
     term_it *t = (term_it *)it;
-    if (it->docid > t->bm_last || t->bm_last == 0) {
-        uint32_t mt[PL_NFIELDS], last = 0;
-        pl_postings_block_max(t->p, mt, &last);
-        if (last < it->docid) /* no block information: whole-list bound */
-            return it->max_score;
-        t->bm_last = last;
-        t->bm_bound = term_bound_of(t, mt);
-    }
+    term_block(t); /* an error is in x->err; the bound falls back to max_score */
     return t->bm_bound;
 }
 
@@ -273,6 +333,7 @@ static int term_new(pl_exec *x, const char *term, size_t len, unsigned fields, u
     t->idf = idf_of(x, ti ? ti->df : 1);
     t->base.cost = ti ? ti->df : 1;
     t->tf_doc = PL_DOC_END;
+    t->floor = -HUGE_VAL;
     if (ti) {
         uint32_t mt[PL_NFIELDS];
         for (int f = 0; f < PL_NFIELDS; f++)
@@ -333,8 +394,12 @@ typedef struct multi_it {
     /* PHRASE / NEAR under top-k without exact totals: documents scoring at
      * most this cannot enter the top k, so their positions (the costly
      * part: an LMDB get and a varint walk per document) are never read.
-     * -HUGE_VAL (the default) checks every candidate. */
+     * AND: runs of documents whose kids' block bounds sum to at most this
+     * are leapfrogged over.  -HUGE_VAL (the default): neither. */
     double floor;
+    /* AND: the sum of the kids' block bounds, valid up to win_last */
+    double win_bound;
+    uint32_t win_last;
 } multi_it;
 
 static void multi_free(pl_it *it)
@@ -347,6 +412,38 @@ static void multi_free(pl_it *it)
     pl_free(m);
 }
 
+static double and_bound(pl_it *it);
+static const pl_it_vt and_vt, phrase_vt;
+
+/* *last: the last docid up to which it->vt->bound(it) holds (block-max):
+ * a term's block end, the nearest block end of an AND's or a phrase's
+ * kids; the current document for any other node.  <0: a block's impacts
+ * did not decode (the error is in x->err). */
+static int it_block_last(pl_it *it, uint32_t *last)
+{
+    *last = it->docid;
+    if (it->vt == &term_vt) {
+        term_it *t = (term_it *)it;
+        if (term_block(t) < 0)
+            return PL_ECORRUPT;
+        if (t->bm_last > it->docid)
+            *last = t->bm_last;
+        return 0;
+    }
+    if (it->vt != &and_vt && it->vt != &phrase_vt)
+        return 0;
+    multi_it *m = (multi_it *)it;
+    *last = UINT32_MAX;
+    for (size_t i = 0; i < m->n; i++) {
+        uint32_t l;
+        if (it_block_last(m->kids[i], &l) < 0)
+            return PL_ECORRUPT;
+        if (l < *last)
+            *last = l;
+    }
+    return 0;
+}
+
 static int and_seek(pl_it *it, uint32_t target)
 {
     multi_it *m = (multi_it *)it;
@@ -354,7 +451,31 @@ static int and_seek(pl_it *it, uint32_t target)
         return 0;
     if (it->docid >= target && it->docid != 0)
         return 1;
-    int rc = leapfrog(m->kids, m->n, target);
+    int rc;
+    for (;;) {
+        rc = leapfrog(m->kids, m->n, target);
+        if (rc != 1 || m->floor == -HUGE_VAL)
+            break;
+        /* Block-max AND: the kids' block bounds hold up to the nearest of
+         * their block ends (the window); when their sum cannot beat the
+         * floor, no document of the window can, and the leapfrog resumes
+         * after it.  Bounds are summed once per window. */
+        uint32_t d = m->kids[0]->docid;
+        if (d > m->win_last || m->win_last == 0) {
+            if (it_block_last(it, &m->win_last) < 0) {
+                rc = PL_ECORRUPT;
+                break;
+            }
+            m->win_bound = and_bound(it);
+        }
+        if (m->win_bound > m->floor)
+            break;
+        if (m->win_last >= PL_DOC_END - 1) {
+            rc = 0;
+            break;
+        }
+        target = m->win_last + 1;
+    }
     it->docid = rc == 1 ? m->kids[0]->docid : PL_DOC_END;
     return rc;
 }
@@ -1066,24 +1187,34 @@ unsigned pl_it_or_matched(pl_it *it)
     return k;
 }
 
-/* Phrase floors from the top-k threshold: a document scoring at most
- * `floor` in total is useless.  A phrase under an AND needs more than
- * floor minus the best its siblings can add.  The small slack keeps
- * rounding in that subtraction from ever dropping a document that ties.
- * Other nodes are left alone (an OR kid can win without its own score). */
+/* Floors from the top-k threshold: a document scoring at most `floor` in
+ * total is useless.  A term steps over blocks whose bound is under it, an
+ * AND over runs where the sum of its kids' block bounds is, a phrase skips
+ * position checks; a kid of an AND needs more than floor minus the best
+ * its siblings can add.  The small slack keeps rounding in that
+ * subtraction from ever dropping a document that ties.  Other nodes are
+ * left alone (an OR kid can win without its own score). */
 void pl_it_set_floor(pl_it *it, double floor)
 {
+    double f = floor - 1e-9 * (fabs(floor) + 1);
     if (it->vt == &phrase_vt) {
-        ((multi_it *)it)->floor = floor - 1e-9 * (fabs(floor) + 1);
+        ((multi_it *)it)->floor = f;
+        return;
+    }
+    if (it->vt == &term_vt) {
+        /* scores are positive: a floor at or below 0 skips nothing and
+         * would only cost a block check per document */
+        if (f > 0)
+            ((term_it *)it)->floor = f;
         return;
     }
     if (it->vt != &and_vt)
         return;
     multi_it *m = (multi_it *)it;
+    m->floor = f;
     double sum = 0;
     for (size_t i = 0; i < m->n; i++)
         sum += m->kids[i]->max_score;
     for (size_t i = 0; i < m->n; i++)
-        if (m->kids[i]->vt == &phrase_vt || m->kids[i]->vt == &and_vt)
-            pl_it_set_floor(m->kids[i], floor - (sum - m->kids[i]->max_score));
+        pl_it_set_floor(m->kids[i], floor - (sum - m->kids[i]->max_score));
 }

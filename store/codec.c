@@ -13,6 +13,13 @@
  *             be 0: display the term itself).
  *   postings  term '\0' BE32(last docid of chunk) -> chunk:
  *               varint n (1..128), varint max_tf[3] (block max),
+ *               varint ilen, ilen bytes of impacts: for each field whose
+ *                 max_tf > 0, varint k (1..PL_IMPACTS_MAX), then k pairs
+ *                 varint len, varint tf (the first absolute, then gaps
+ *                 >= 1 in both; the last tf is the field's max_tf): the
+ *                 (field length, tf) pairs no document of the chunk beats
+ *                 on both (pl_impacts in store.h), which bound any BM25
+ *                 score of the block whatever its parameters,
  *               n times: varint docid (the first absolute, then gaps >= 1),
  *                        varint h = body_tf << 2 | (title_tf > 0) << 1
  *                                   | (people_tf > 0),
@@ -115,6 +122,11 @@ static inline uint8_t *put_v(uint8_t *w, uint64_t v)
 static int get32(const uint8_t **p, const uint8_t *end, uint32_t *v, const char *what,
                  pl_error *err)
 {
+    if (*p < end && **p < 0x80) { /* most values: one byte */
+        *v = *(*p)++;
+        return PL_OK;
+    }
+    *v = 0;
     uint64_t x;
     if (pl_varint_get(p, end, &x) != PL_OK || x > UINT32_MAX)
         return pl_error_set(err, PL_ECORRUPT, "%s: bad or truncated varint", what);
@@ -122,20 +134,128 @@ static int get32(const uint8_t **p, const uint8_t *end, uint32_t *v, const char 
     return PL_OK;
 }
 
-int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS], size_t n)
+/* Per field: the smallest length among the documents with each tf (a
+ * table of the tfs up to IMP_TABLE; a rarer larger tf is placed by
+ * insertion), then the tfs from the largest down, keeping a pair when its
+ * length is below every length kept so far.  O(n + max tf) per field. */
+#define IMP_TABLE 1024
+
+static void frontier_cap(uint32_t *len, uint32_t *tf, uint32_t *k)
+{
+    /* Merging neighbours (len_i, tf_i), (len_i+1, tf_i+1) into
+     * (len_i, tf_i+1) keeps a pair that dominates both; the closest tfs
+     * first, so the bound loosens least. */
+    while (*k > PL_IMPACTS_MAX) {
+        uint32_t best = 0;
+        for (uint32_t i = 1; i + 1 < *k; i++)
+            if (tf[i + 1] - tf[i] < tf[best + 1] - tf[best])
+                best = i;
+        tf[best] = tf[best + 1];
+        memmove(len + best + 1, len + best + 2, (*k - best - 2) * sizeof *len);
+        memmove(tf + best + 1, tf + best + 2, (*k - best - 2) * sizeof *tf);
+        (*k)--;
+    }
+}
+
+void pl_impacts_compute(const uint32_t (*tf)[PL_NFIELDS], const uint32_t (*len)[PL_NFIELDS],
+                        size_t n, pl_impacts *out)
+{
+    static const uint32_t none = UINT32_MAX;
+    memset(out, 0, sizeof *out);
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        uint32_t minlen[IMP_TABLE + 1], mx = 0;
+        /* pairs with tf > IMP_TABLE, kept sorted by tf descending */
+        uint32_t big_tf[PL_CHUNK_DOCS], big_len[PL_CHUNK_DOCS], nbig = 0;
+        for (size_t i = 0; i < n; i++)
+            if (tf[i][f] > mx)
+                mx = tf[i][f];
+        uint32_t top = mx < IMP_TABLE ? mx : IMP_TABLE;
+        for (uint32_t t = 1; t <= top; t++)
+            minlen[t] = none;
+        for (size_t i = 0; i < n && i < PL_CHUNK_DOCS; i++) {
+            uint32_t t = tf[i][f], l = len ? len[i][f] : t;
+            if (!t)
+                continue;
+            if (l < t) /* a field holds at least tf tokens */
+                l = t;
+            if (t <= IMP_TABLE) {
+                if (l < minlen[t])
+                    minlen[t] = l;
+                continue;
+            }
+            uint32_t j = nbig++;
+            while (j > 0 && (big_tf[j - 1] < t || (big_tf[j - 1] == t && big_len[j - 1] > l))) {
+                big_tf[j] = big_tf[j - 1];
+                big_len[j] = big_len[j - 1];
+                j--;
+            }
+            big_tf[j] = t;
+            big_len[j] = l;
+        }
+        /* Walk tfs downwards: descending tf, so a pair is kept when it is
+         * shorter than everything with more occurrences. */
+        uint32_t rl[PL_CHUNK_DOCS], rt[PL_CHUNK_DOCS], k = 0, shortest = none;
+        for (uint32_t j = 0; j < nbig; j++)
+            if (big_len[j] < shortest) {
+                shortest = big_len[j];
+                rl[k] = big_len[j];
+                rt[k++] = big_tf[j];
+            }
+        for (uint32_t t = top; t >= 1; t--)
+            if (minlen[t] < shortest) {
+                shortest = minlen[t];
+                rl[k] = minlen[t];
+                rt[k++] = t;
+            }
+        /* ascending order for the encoding */
+        uint32_t al[PL_CHUNK_DOCS], at[PL_CHUNK_DOCS];
+        for (uint32_t i = 0; i < k; i++) {
+            al[i] = rl[k - 1 - i];
+            at[i] = rt[k - 1 - i];
+        }
+        frontier_cap(al, at, &k);
+        out->n[f] = k;
+        memcpy(out->len[f], al, k * sizeof *al);
+        memcpy(out->tf[f], at, k * sizeof *at);
+    }
+}
+
+int pl_chunk_encode_impacts(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS],
+                            const pl_impacts *imp, size_t n)
 {
     uint32_t mx[PL_NFIELDS] = {0};
     for (size_t i = 0; i < n; i++)
         for (int f = 0; f < PL_NFIELDS; f++)
             if (tf[i][f] > mx[f])
                 mx[f] = tf[i][f];
+    /* The impacts section first, so that its length can precede it. */
+    uint8_t ibuf[PL_NFIELDS * (5 + PL_IMPACTS_MAX * 10)], *iw = ibuf;
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        if (!mx[f])
+            continue;
+        uint32_t k = imp->n[f];
+        if (k == 0 || k > PL_IMPACTS_MAX || imp->tf[f][k - 1] != mx[f])
+            return PL_EUSAGE;
+        iw = put_v(iw, k);
+        for (uint32_t i = 0; i < k; i++) {
+            uint32_t l = imp->len[f][i], t = imp->tf[f][i];
+            if (i && (l <= imp->len[f][i - 1] || t <= imp->tf[f][i - 1]))
+                return PL_EUSAGE;
+            iw = put_v(iw, i ? l - imp->len[f][i - 1] : l);
+            iw = put_v(iw, i ? t - imp->tf[f][i - 1] : t);
+        }
+    }
+    size_t ilen = (size_t)(iw - ibuf);
     /* Worst case 6 varints of 5 bytes per doc plus the header. */
-    if (pl_buf_reserve(out, 24 + n * 30) != PL_OK)
+    if (pl_buf_reserve(out, 32 + ilen + n * 30) != PL_OK)
         return PL_ENOMEM;
     uint8_t *w = (uint8_t *)out->p + out->n, *w0 = w;
     w = put_v(w, n);
     for (int f = 0; f < PL_NFIELDS; f++)
         w = put_v(w, mx[f]);
+    w = put_v(w, ilen);
+    memcpy(w, ibuf, ilen);
+    w += ilen;
     for (size_t i = 0; i < n; i++) {
         w = put_v(w, i ? docid[i] - docid[i - 1] : docid[i]);
         uint64_t h = (uint64_t)tf[i][PL_FIELD_BODY] << 2 | (tf[i][PL_FIELD_TITLE] > 0) << 1 |
@@ -151,6 +271,51 @@ int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_
     return PL_OK;
 }
 
+int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS],
+                    const uint32_t (*len)[PL_NFIELDS], size_t n)
+{
+    pl_impacts imp;
+    pl_impacts_compute(tf, len, n, &imp);
+    return pl_chunk_encode_impacts(out, docid, tf, &imp, n);
+}
+
+int pl_impacts_decode(const uint8_t *p, const uint8_t *end, const uint32_t max_tf[PL_NFIELDS],
+                      pl_impacts *out, pl_error *err)
+{
+    memset(out, 0, sizeof *out); /* so that decoded impacts compare whole */
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        if (!max_tf[f])
+            continue;
+        uint32_t k;
+        if (get32(&p, end, &k, "postings impacts", err))
+            return PL_ECORRUPT;
+        if (k == 0 || k > PL_IMPACTS_MAX)
+            return pl_error_set(err, PL_ECORRUPT, "postings impacts: %u pairs", k);
+        uint64_t l = 0, t = 0;
+        for (uint32_t i = 0; i < k; i++) {
+            uint32_t dl, dt;
+            if (get32(&p, end, &dl, "postings impacts", err) ||
+                get32(&p, end, &dt, "postings impacts", err))
+                return PL_ECORRUPT;
+            if ((i && (dl == 0 || dt == 0)) || (!i && dt == 0) || l + dl > UINT32_MAX ||
+                t + dt > UINT32_MAX)
+                return pl_error_set(err, PL_ECORRUPT, "postings impacts: pairs do not ascend");
+            l += dl;
+            t += dt;
+            out->len[f][i] = (uint32_t)l;
+            out->tf[f][i] = (uint32_t)t;
+        }
+        if (t != max_tf[f])
+            return pl_error_set(err, PL_ECORRUPT,
+                                "postings impacts: largest tf is not the block max");
+        out->n[f] = k;
+    }
+    if (p != end)
+        return pl_error_set(err, PL_ECORRUPT, "postings impacts: %zu trailing bytes",
+                            (size_t)(end - p));
+    return PL_OK;
+}
+
 int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chunk *c, pl_error *err)
 {
     c->n = 0;
@@ -162,6 +327,14 @@ int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chun
     for (int f = 0; f < PL_NFIELDS; f++)
         if (get32(&p, end, &c->max_tf[f], "postings chunk", err))
             return PL_ECORRUPT;
+    uint32_t ilen;
+    if (get32(&p, end, &ilen, "postings chunk", err))
+        return PL_ECORRUPT;
+    if (ilen > (size_t)(end - p))
+        return pl_error_set(err, PL_ECORRUPT, "postings chunk: impacts run past the value");
+    if (pl_impacts_decode(p, p + ilen, c->max_tf, &c->imp, err))
+        return PL_ECORRUPT;
+    p += ilen;
     uint64_t d = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t gap, h;

@@ -31,6 +31,7 @@ enum { PL_DOC_RAW = 0, PL_DOC_DEFLATE = 1, PL_DOC_ZSTD = 2 };
 typedef struct pl_chunk {
     uint32_t n;
     uint32_t max_tf[PL_NFIELDS];
+    pl_impacts imp;
     uint32_t docid[PL_CHUNK_DOCS];
     uint32_t tf[PL_CHUNK_DOCS][PL_NFIELDS];
 } pl_chunk;
@@ -42,8 +43,23 @@ int pl_key_postings_split(const uint8_t *p, size_t n, size_t *term_n, uint32_t *
 void pl_be32_put(uint8_t *out, uint32_t v);
 uint32_t pl_be32_get(const uint8_t *p);
 
-/* Chunk of n (1..PL_CHUNK_DOCS) ascending docids with per-field tfs. */
-int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS], size_t n);
+/* Chunk of n (1..PL_CHUNK_DOCS) ascending docids with per-field tfs and
+ * the documents' field lengths (len NULL: unknown, each taken as its tf,
+ * the smallest length a field with that tf can have), from which the
+ * block's impacts are computed. */
+int pl_chunk_encode(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS],
+                    const uint32_t (*len)[PL_NFIELDS], size_t n);
+/* The same with the impacts given (they must dominate every document). */
+int pl_chunk_encode_impacts(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS],
+                            const pl_impacts *imp, size_t n);
+/* The impacts of n documents (see pl_impacts in store.h). */
+void pl_impacts_compute(const uint32_t (*tf)[PL_NFIELDS], const uint32_t (*len)[PL_NFIELDS],
+                        size_t n, pl_impacts *out);
+/* Decodes an impacts section (p, end exactly) of a chunk whose block max
+ * is max_tf: every field with max_tf > 0 has 1..PL_IMPACTS_MAX pairs,
+ * strictly ascending in length and tf, the last tf equal to max_tf. */
+int pl_impacts_decode(const uint8_t *p, const uint8_t *end, const uint32_t max_tf[PL_NFIELDS],
+                      pl_impacts *out, pl_error *err);
 /* last is the docid in the key: the decoded chunk must end on it. */
 int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chunk *c,
                     pl_error *err);

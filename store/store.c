@@ -875,6 +875,9 @@ struct pl_postings {
     pl_chunk c;
     uint32_t dec, dlast;
     const uint8_t *cp, *cend;
+    /* the chunk's impacts section, decoded only when asked for */
+    const uint8_t *ip;
+    uint32_t ilen;
     /* positions of the current chunk, decoded lazily */
     const uint8_t *pp, *pend;
     uint32_t pidx;    /* doc index pp points at */
@@ -943,12 +946,14 @@ static inline int get_u32(const uint8_t **p, const uint8_t *end, uint32_t *v)
  * gaps >= 1, a tf in some field, tfs within the block max, and when the
  * last entry is reached, no trailing bytes and the key's last docid.
  * Cost: a few ns per entry; each entry is decoded once. */
-static int decode_more(pl_postings *it, uint32_t upto, uint32_t target)
+static int decode_more(pl_postings *it, uint32_t upto, uint32_t target, int pf)
 {
     const uint8_t *p = it->cp, *end = it->cend;
     uint32_t d = it->dlast, i = it->dec;
     pl_chunk *c = &it->c;
     const uint32_t m0 = c->max_tf[0], m1 = c->max_tf[1], m2 = c->max_tf[2];
+    const pl_docmeta *dm = it->snap->v->dm;
+    const uint32_t dmax = it->snap->v->max_docid;
     if (upto >= c->n)
         upto = c->n - 1;
     for (; i < c->n && (i <= upto || d < target); i++) {
@@ -967,6 +972,12 @@ static int decode_more(pl_postings *it, uint32_t upto, uint32_t target)
         if ((!tf[0] && !tf[1] && !tf[2]) || tf[0] > m0 || tf[1] > m1 || tf[2] > m2)
             goto bad;
         c->docid[i] = d;
+        /* pf: the caller reads each document's metadata next (filters,
+         * field lengths): start fetching it while the run decodes (a cache
+         * miss per document was most of a frequent term's cost).  Not for
+         * seeks, whose callers pass most decoded documents by. */
+        if (pf && d <= dmax)
+            __builtin_prefetch(&dm[d]);
     }
     it->cp = p;
     it->dlast = d;
@@ -997,12 +1008,15 @@ static int load_chunk(pl_postings *it, int rc, const MDB_val *k, const MDB_val *
     const uint8_t *p = v->mv_data, *end = p + v->mv_size;
     uint32_t n;
     if (get_u32(&p, end, &n) || n == 0 || n > PL_CHUNK_DOCS || get_u32(&p, end, &it->c.max_tf[0]) ||
-        get_u32(&p, end, &it->c.max_tf[1]) || get_u32(&p, end, &it->c.max_tf[2])) {
+        get_u32(&p, end, &it->c.max_tf[1]) || get_u32(&p, end, &it->c.max_tf[2]) ||
+        get_u32(&p, end, &it->ilen) || it->ilen > (size_t)(end - p)) {
         it->state = IT_END;
         return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: bad header",
                             it->last);
     }
     it->c.n = n;
+    it->ip = p;
+    p += it->ilen;
     it->cp = p;
     it->cend = end;
     it->dec = 0;
@@ -1041,7 +1055,7 @@ int pl_postings_next(pl_postings *it)
     if (r <= 0)
         return r;
     /* a run of next() decodes a few entries per call, not one */
-    if (it->i >= it->dec && decode_more(it, it->i + 7, 0) != PL_OK)
+    if (it->i >= it->dec && decode_more(it, it->i + 7, 0, 1) != PL_OK)
         return PL_ECORRUPT;
     return 1;
 }
@@ -1069,7 +1083,7 @@ int pl_postings_seek(pl_postings *it, uint32_t target)
     }
     /* The chunk ends at or after target: decode up to the first entry at
      * or past it, then scan the decoded run (at most PL_CHUNK_DOCS). */
-    if ((it->dec <= it->i || it->dlast < target) && decode_more(it, it->i, target) != PL_OK)
+    if ((it->dec <= it->i || it->dlast < target) && decode_more(it, it->i, target, 0) != PL_OK)
         return PL_ECORRUPT;
     if (it->dlast < target) { /* only a corrupt chunk gets here */
         it->state = IT_END;
@@ -1143,6 +1157,21 @@ void pl_postings_block_max(const pl_postings *it, uint32_t max_tf[PL_NFIELDS], u
     for (int f = 0; f < PL_NFIELDS; f++)
         max_tf[f] = it->state == IT_IN ? it->c.max_tf[f] : 0;
     *last = it->state == IT_IN ? it->last : 0;
+}
+
+int pl_postings_block_impacts(pl_postings *it, pl_impacts *out, uint32_t *last)
+{
+    *last = 0;
+    memset(out->n, 0, sizeof out->n);
+    if (it->state != IT_IN)
+        return PL_OK;
+    if (pl_impacts_decode(it->ip, it->ip + it->ilen, it->c.max_tf, out, &it->err)) {
+        it->state = IT_END;
+        return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: %s", it->last,
+                            it->err.msg);
+    }
+    *last = it->last;
+    return PL_OK;
 }
 
 const pl_terminfo *pl_postings_info(const pl_postings *it)
@@ -1353,6 +1382,20 @@ int pl_snap_check(pl_snap *snap, pl_error *err)
                 ret = corrupt_at(err, "%s: term '%.*s': positions of doc %u", path, (int)tn,
                                  t->term, d);
                 goto done;
+            }
+            /* The block bound must hold for this document: the first pair
+             * with at least its tf (pairs ascend in both) is no longer. */
+            for (int f = 0; f < PL_NFIELDS; f++) {
+                uint32_t j = 0, tf = ch->tf[i][f];
+                while (tf && j < ch->imp.n[f] && ch->imp.tf[f][j] < tf)
+                    j++;
+                if (tf && (j == ch->imp.n[f] || ch->imp.len[f][j] > m->len[f])) {
+                    ret =
+                        pl_error_set(err, PL_ECORRUPT,
+                                     "check: term '%.*s': impacts of chunk %u do not bound doc %u",
+                                     (int)tn, t->term, last, d);
+                    goto done;
+                }
             }
             t->df++;
             for (int f = 0; f < PL_NFIELDS; f++) {
@@ -1574,8 +1617,21 @@ int pl_snap_dump(pl_snap *snap, const char *what, FILE *out, pl_error *err)
             uint32_t tf[PL_NFIELDS], mx[PL_NFIELDS], last;
             pl_postings_block_max(it, mx, &last);
             if (last != prev_last) {
-                fprintf(out, "chunk last=%u n=%u block_max=%u,%u,%u\n", last, it->c.n, mx[0], mx[1],
-                        mx[2]);
+                fprintf(out, "chunk last=%u n=%u block_max=%u,%u,%u impacts=", last, it->c.n, mx[0],
+                        mx[1], mx[2]);
+                pl_impacts imp;
+                if (pl_postings_block_impacts(it, &imp, &last)) {
+                    rc = pl_error_set(err, PL_ECORRUPT, "%s", it->err.msg);
+                    break;
+                }
+                for (int f = 0; f < PL_NFIELDS; f++) {
+                    fputs(f ? " " : "", out);
+                    if (!imp.n[f])
+                        fputc('-', out);
+                    for (uint32_t i = 0; i < imp.n[f]; i++)
+                        fprintf(out, "%s%u/%u", i ? "," : "", imp.tf[f][i], imp.len[f][i]);
+                }
+                fputc('\n', out);
                 prev_last = last;
             }
             pl_postings_tf(it, tf);

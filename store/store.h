@@ -21,7 +21,7 @@
 #include <stdio.h>
 
 /* Bumped on any incompatible change of the on-disk format; checked at open. */
-#define PL_FORMAT_VERSION 1
+#define PL_FORMAT_VERSION 2
 
 /* Fields of a document, in BM25F weight order.  Positions of a field start
  * at field * PL_FIELD_POS_BASE so that phrases never match across fields. */
@@ -132,9 +132,28 @@ void pl_postings_tf(const pl_postings *it, uint32_t tf[PL_NFIELDS]);
  * PL_FIELD_POS_BASE).  Only with PL_POSTINGS_POSITIONS.  Borrowed until the
  * iterator moves. */
 int pl_postings_positions(pl_postings *it, const uint32_t **pos, size_t *n);
-/* Largest per-field tf within the current block (block-max upper bound),
- * and the last docid of that block. */
+/* Largest per-field tf within the current block, and the last docid of
+ * that block. */
 void pl_postings_block_max(const pl_postings *it, uint32_t max_tf[PL_NFIELDS], uint32_t *last);
+
+/* Impacts of a postings block: for each field, the (length, tf) pairs of
+ * its documents that no other document of the block beats on both counts
+ * (at least as many occurrences in a field no longer), ascending in both;
+ * a block with more than PL_IMPACTS_MAX such pairs in a field has some
+ * merged into (shorter length, larger tf), which still dominates them.  So
+ * a score that grows with tf and falls with field length is, for every
+ * document of the block, at most its best value over these pairs: the
+ * block-max bound, exact per field whatever the ranking parameters.  A
+ * field without occurrences in the block has n = 0. */
+#define PL_IMPACTS_MAX 16
+typedef struct pl_impacts {
+    uint32_t n[PL_NFIELDS];
+    uint32_t len[PL_NFIELDS][PL_IMPACTS_MAX];
+    uint32_t tf[PL_NFIELDS][PL_IMPACTS_MAX];
+} pl_impacts;
+/* The impacts of the current block and its last docid (*last = 0 when the
+ * iterator is not on a block).  PL_ECORRUPT when the bytes do not decode. */
+int pl_postings_block_impacts(pl_postings *it, pl_impacts *out, uint32_t *last);
 const pl_terminfo *pl_postings_info(const pl_postings *it);
 
 /* ---- stored documents ---------------------------------------------------------- */

@@ -735,8 +735,20 @@ static int flush_chunk(pl_writer *w, pl_error *err)
         return PL_OK;
     uint8_t key[PL_KEY_MAX];
     size_t kn = pl_key_postings(key, w->term, w->tn, w->cdoc[w->cn - 1]);
+    /* Field lengths of the chunk's documents for its impacts; a document
+     * the writer has no metadata for (none should be) counts as short as
+     * its tf allows, which keeps the bound safe. */
+    uint32_t len[PL_CHUNK_DOCS][PL_NFIELDS];
+    for (uint32_t i = 0; i < w->cn; i++) {
+        uint32_t d = w->cdoc[i];
+        if (d <= w->max_docid && w->dm[d].year)
+            memcpy(len[i], w->dm[d].len, sizeof len[i]);
+        else
+            memset(len[i], 0, sizeof len[i]);
+    }
     pl_buf_reset(&w->val);
-    if (pl_chunk_encode(&w->val, w->cdoc, (const uint32_t(*)[PL_NFIELDS])w->ctf, w->cn))
+    if (pl_chunk_encode(&w->val, w->cdoc, (const uint32_t(*)[PL_NFIELDS])w->ctf,
+                        (const uint32_t(*)[PL_NFIELDS])len, w->cn))
         return pl_error_set(err, PL_ENOMEM, "out of memory");
     if (put(w, PL_DB_POSTINGS, key, kn, w->val.p, w->val.n, w->put_flags, err) ||
         put(w, PL_DB_POSITIONS, key, kn, w->cpos.p ? w->cpos.p : "", w->cpos.n, w->put_flags, err))

@@ -52,12 +52,21 @@ static void fuzz_chunk(const uint8_t *p, size_t n)
         }
         FUZZ_CHECK(sum != 0);
     }
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        FUZZ_CHECK((c1.imp.n[f] > 0) == (c1.max_tf[f] > 0) && c1.imp.n[f] <= PL_IMPACTS_MAX);
+        for (uint32_t i = 1; i < c1.imp.n[f]; i++)
+            FUZZ_CHECK(c1.imp.len[f][i] > c1.imp.len[f][i - 1] &&
+                       c1.imp.tf[f][i] > c1.imp.tf[f][i - 1]);
+        FUZZ_CHECK(!c1.imp.n[f] || c1.imp.tf[f][c1.imp.n[f] - 1] == c1.max_tf[f]);
+    }
     pl_buf b = {0};
-    FUZZ_CHECK(pl_chunk_encode(&b, c1.docid, (const uint32_t(*)[PL_NFIELDS])c1.tf, c1.n) == PL_OK);
+    FUZZ_CHECK(pl_chunk_encode_impacts(&b, c1.docid, (const uint32_t(*)[PL_NFIELDS])c1.tf, &c1.imp,
+                                       c1.n) == PL_OK);
     FUZZ_CHECK(pl_chunk_decode((const uint8_t *)b.p, (const uint8_t *)b.p + b.n, last, &c2, &err) ==
                PL_OK);
     FUZZ_CHECK(c2.n == c1.n && !memcmp(c2.docid, c1.docid, c1.n * sizeof c1.docid[0]) &&
-               !memcmp(c2.tf, c1.tf, c1.n * sizeof c1.tf[0]));
+               !memcmp(c2.tf, c1.tf, c1.n * sizeof c1.tf[0]) &&
+               !memcmp(&c2.imp, &c1.imp, sizeof c1.imp));
     pl_buf_free(&b);
 }
 
@@ -218,13 +227,30 @@ static void fuzz_encode(const uint8_t *p, size_t n)
     }
     if (!k)
         return;
+    /* Field lengths from the input too, at least the tf (as in an index). */
+    uint32_t len[PL_CHUNK_DOCS][PL_NFIELDS];
+    for (size_t i = 0; i < k; i++)
+        for (int f = 0; f < PL_NFIELDS; f++)
+            len[i][f] = tf[i][f] + (uint32_t)p[(4 * i + (size_t)f) % n] * (f + 1);
     pl_buf b = {0};
     pl_error err = {0};
-    FUZZ_CHECK(pl_chunk_encode(&b, docid, (const uint32_t(*)[PL_NFIELDS])tf, k) == PL_OK);
+    FUZZ_CHECK(pl_chunk_encode(&b, docid, (const uint32_t(*)[PL_NFIELDS])tf,
+                               (const uint32_t(*)[PL_NFIELDS])len, k) == PL_OK);
     FUZZ_CHECK(pl_chunk_decode((const uint8_t *)b.p, (const uint8_t *)b.p + b.n, docid[k - 1], &c1,
                                &err) == PL_OK);
     FUZZ_CHECK(c1.n == k && !memcmp(c1.docid, docid, k * sizeof docid[0]) &&
                !memcmp(c1.tf, tf, k * sizeof tf[0]));
+    /* The impacts bound every document: some pair has at least its tf and
+     * at most its length, in every field where it occurs. */
+    for (size_t i = 0; i < k; i++)
+        for (int f = 0; f < PL_NFIELDS; f++) {
+            if (!tf[i][f])
+                continue;
+            uint32_t j = 0;
+            while (j < c1.imp.n[f] && c1.imp.tf[f][j] < tf[i][f])
+                j++;
+            FUZZ_CHECK(j < c1.imp.n[f] && c1.imp.len[f][j] <= len[i][f]);
+        }
     /* Positions of the first doc: ascending per field, gaps from input. */
     uint32_t pos[7 + 7 + 255], out[7 + 7 + 255];
     size_t np = 0;

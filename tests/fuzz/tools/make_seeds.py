@@ -145,9 +145,37 @@ def main():
     put("search", "deep-offset.bin", bytes([10, 255, 0, 7]) + b"kernel")
 
     # --- codec: selector byte then the value bytes
-    def chunk(docs, last=None):
+    def impacts(docs, lens):
+        # per field: the (length, tf) pairs no other document beats on both,
+        # ascending, at most 16 (store/codec.c: pl_impacts_compute)
+        out = b""
+        for f in range(3):
+            best = {}
+            for (_, tf), ln in zip(docs, lens):
+                if tf[f]:
+                    best[tf[f]] = min(best.get(tf[f], 1 << 32), max(ln[f], tf[f]))
+            if not best:
+                continue
+            pairs, shortest = [], 1 << 32
+            for t in sorted(best, reverse=True):
+                if best[t] < shortest:
+                    shortest = best[t]
+                    pairs.append((best[t], t))
+            pairs.reverse()
+            while len(pairs) > 16:
+                i = min(range(len(pairs) - 1), key=lambda j: pairs[j + 1][1] - pairs[j][1])
+                pairs[i:i + 2] = [(pairs[i][0], pairs[i + 1][1])]
+            out += varint(len(pairs))
+            pl = pt = 0
+            for ln, t in pairs:
+                out += varint(ln - pl) + varint(t - pt)
+                pl, pt = ln, t
+        return out
+
+    def chunk(docs, last=None, lens=None):
         mx = [max(t[f] for _, t in docs) for f in range(3)]
-        b = varint(len(docs)) + b"".join(varint(m) for m in mx)
+        imp = impacts(docs, lens or [t for _, t in docs])
+        b = varint(len(docs)) + b"".join(varint(m) for m in mx) + varint(len(imp)) + imp
         prev = 0
         for d, tf in docs:
             b += varint(d - prev)
@@ -160,7 +188,8 @@ def main():
                 b += varint(tf[1])
         return struct.pack(">I", last if last is not None else docs[-1][0]) + b
     put("codec", "chunk1.bin", b"\x00" + chunk([(1, (1, 0, 3)), (5, (0, 0, 1)), (300, (0, 2, 0))]))
-    put("codec", "chunk-big.bin", b"\x00" + chunk([(i * 3 + 1, (i % 2, 0, i % 5 + 1)) for i in range(128)]))
+    put("codec", "chunk-big.bin", b"\x00" + chunk([(i * 3 + 1, (i % 2, 0, i % 5 + 1)) for i in range(128)],
+                                                lens=[(2, 0, 40 + i * 7 % 300) for i in range(128)]))
     put("codec", "chunk-badlast.bin", b"\x00" + chunk([(1, (0, 0, 1))], last=2))
     put("codec", "pos.bin", b"\x01" + bytes([2, 0, 3]) + varint(0) + varint(4) + varint(1) +
         varint(2) + varint(100))

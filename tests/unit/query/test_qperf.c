@@ -193,12 +193,129 @@ static void top_hit_by_hand(void **state)
     pl_results_free(r);
 }
 
+/* Block-max skipping (terms stepping over blocks, ANDs over windows) on
+ * a random index: 3,000 documents of Zipf-distributed words with bodies of
+ * 3 to 300 words, some words in titles, in runs of short, long and mixed
+ * documents, so that some blocks have low bounds and others vary.  For 400 random queries (one to
+ * three words, phrases, field filters) the top k without exact totals must be the exact search's
+ * top k: same documents, order and scores. */
+static uint64_t rng = 88172645463325252u;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+#define VOCAB 48
+static const char *word(unsigned i)
+{
+    static char w[VOCAB][8];
+    snprintf(w[i], sizeof w[i], "zq%c%c", (char)('a' + i / 26), (char)('a' + i % 26));
+    return w[i];
+}
+
+/* Zipf-like: word i with weight 1 / (i + 1). */
+static unsigned zipf(void)
+{
+    static double cum[VOCAB];
+    if (cum[VOCAB - 1] == 0) {
+        double s = 0;
+        for (unsigned i = 0; i < VOCAB; i++)
+            cum[i] = s += 1.0 / (i + 1);
+    }
+    double x = (double)rnd(1u << 30) / (1u << 30) * cum[VOCAB - 1];
+    unsigned i = 0;
+    while (i + 1 < VOCAB && cum[i] < x)
+        i++;
+    return i;
+}
+
+static void block_max_keeps_the_top_k(void **state)
+{
+    (void)state;
+    fx f = {0};
+    snprintf(f.dir, sizeof f.dir, "/tmp/pl-qperf-bm-XXXXXX");
+    assert_non_null(mkdtemp(f.dir));
+    pl_error err = {0};
+    pl_indexer *ix = NULL;
+    assert_int_equal(pl_indexer_new(&ix, f.dir, PL_INDEX_REBUILD, NULL, &err), PL_OK);
+    static char body[300 * 8 + 1];
+    for (int i = 1; i <= 3000; i++) {
+        char title[64], id[96];
+        /* runs of 300 documents alike in length (short, long, mixed), so
+         * that whole blocks have low bounds and get skipped */
+        unsigned region = (unsigned)(i / 300) % 3;
+        unsigned nb = region == 0   ? 3 + rnd(20)
+                      : region == 1 ? 150 + rnd(150)
+                                    : 3 + (rnd(4) ? rnd(40) : rnd(300));
+        size_t o = 0;
+        for (unsigned k = 0; k < nb && k < 300; k++)
+            o += (size_t)snprintf(body + o, sizeof body - o, "%s ", word(zipf()));
+        snprintf(title, sizeof title, "t%d %s", i, rnd(3) ? word(zipf()) : "");
+        pl_record r;
+        memset(&r, 0, sizeof r);
+        r.year = 2000 + i % 20;
+        r.kind = i % 2 ? PL_KIND_TALK : PL_KIND_MC;
+        pl_record_make_id(r.year, r.kind, title, id);
+        r.id = id;
+        r.title = title;
+        r.body = body;
+        r.track = "";
+        r.url = "";
+        r.source_file = "test";
+        assert_int_equal(pl_indexer_add_record(ix, &r, NULL, &err), PL_OK);
+    }
+    assert_int_equal(pl_indexer_commit(ix, &err), PL_OK);
+    pl_indexer_free(ix);
+    assert_int_equal(pl_store_open(&f.store, f.dir, PL_STORE_READONLY, &err), PL_OK);
+    assert_int_equal(pl_snap_begin(f.store, &f.snap, &err), PL_OK);
+    assert_int_equal(pl_snap_check(f.snap, &err), PL_OK); /* impacts bound every doc */
+    assert_int_equal(pl_qctx_new(NULL, &f.q, &err), PL_OK);
+    static const uint32_t limits[] = {1, 10, 25};
+    for (int qi = 0; qi < 400; qi++) {
+        char q[128];
+        unsigned shape = rnd(6), a = zipf(), b = zipf(), c = zipf();
+        switch (shape) {
+        case 0:
+        case 1: snprintf(q, sizeof q, "%s", word(a)); break;
+        case 2: snprintf(q, sizeof q, "%s %s", word(a), word(b)); break;
+        case 3: snprintf(q, sizeof q, "%s %s %s", word(a), word(b), word(c)); break;
+        case 4: snprintf(q, sizeof q, "\"%s %s\" %s", word(a), word(b), word(c)); break;
+        default: snprintf(q, sizeof q, "title:%s %s", word(a), word(b)); break;
+        }
+        uint32_t limit = limits[rnd(3)];
+        pl_results *x = run(&f, q, PL_SEARCH_NO_FACETS, limit);
+        pl_results *y = run(&f, q, PL_SEARCH_NO_TOTAL | PL_SEARCH_NO_SNIPPETS, limit);
+        if (x->n_hits != y->n_hits)
+            fprintf(stderr, "# %s: %zu hits, %zu without totals\n", q, x->n_hits, y->n_hits);
+        assert_int_equal(x->n_hits, y->n_hits);
+        for (size_t k = 0; k < x->n_hits; k++) {
+            if (x->hits[k].docid != y->hits[k].docid)
+                fprintf(stderr, "# %s: hit %zu: %u (%.17g) against %u (%.17g)\n", q, k,
+                        x->hits[k].docid, x->hits[k].score, y->hits[k].docid, y->hits[k].score);
+            assert_int_equal(x->hits[k].docid, y->hits[k].docid);
+            assert_true(x->hits[k].score == y->hits[k].score);
+        }
+        pl_results_free(x);
+        pl_results_free(y);
+    }
+    pl_qctx_free(f.q);
+    pl_snap_end(f.snap);
+    pl_store_close(f.store);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f.dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(and_and_phrase_counts_across_chunks),
         cmocka_unit_test(fast_flags_keep_the_hits),
         cmocka_unit_test(top_hit_by_hand),
+        cmocka_unit_test(block_max_keeps_the_top_k),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

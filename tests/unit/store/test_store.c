@@ -47,7 +47,7 @@ static void test_chunk_roundtrip_boundaries(void **state)
     uint32_t docs[] = {1, 2, 1000, UINT32_MAX - 1, UINT32_MAX};
     uint32_t tf[5][PL_NFIELDS] = {{1, 0, 0}, {0, 3, 0}, {0, 0, 200}, {2, 1, 5}, {0, 0, 1}};
     pl_buf b = {0};
-    assert_int_equal(pl_chunk_encode(&b, docs, (const uint32_t(*)[PL_NFIELDS])tf, 5), PL_OK);
+    assert_int_equal(pl_chunk_encode(&b, docs, (const uint32_t(*)[PL_NFIELDS])tf, NULL, 5), PL_OK);
     pl_chunk c;
     pl_error err = {0};
     assert_int_equal(pl_chunk_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, UINT32_MAX, &c, &err),
@@ -87,8 +87,8 @@ static void test_chunk_full_and_malformed(void **state)
         tf[i][2] = 1 + i % 5;
     }
     pl_buf b = {0};
-    assert_int_equal(pl_chunk_encode(&b, docs, (const uint32_t(*)[PL_NFIELDS])tf, PL_CHUNK_DOCS),
-                     PL_OK);
+    assert_int_equal(
+        pl_chunk_encode(&b, docs, (const uint32_t(*)[PL_NFIELDS])tf, NULL, PL_CHUNK_DOCS), PL_OK);
     pl_chunk c;
     pl_error err = {0};
     uint32_t last = docs[PL_CHUNK_DOCS - 1];
@@ -102,19 +102,120 @@ static void test_chunk_full_and_malformed(void **state)
     /* a count above the chunk size */
     uint8_t bad1[] = {0x81, 0x01, 1, 0, 1, 1, 4};
     assert_int_equal(pl_chunk_decode(bad1, bad1 + sizeof bad1, 1, &c, &err), PL_ECORRUPT);
-    /* a zero gap: docids must ascend */
-    uint8_t bad2[] = {2, 0, 0, 1, 5, 4, 0, 4};
+    /* a zero gap: docids must ascend (impacts: 3 bytes, one pair 1/1) */
+    uint8_t bad2[] = {2, 0, 0, 1, 3, 1, 1, 1, 5, 4, 0, 4};
     assert_int_equal(pl_chunk_decode(bad2, bad2 + sizeof bad2, 5, &c, &err), PL_ECORRUPT);
     /* a document without any occurrence */
-    uint8_t bad3[] = {1, 0, 0, 1, 5, 0};
+    uint8_t bad3[] = {1, 0, 0, 1, 3, 1, 1, 1, 5, 0};
     assert_int_equal(pl_chunk_decode(bad3, bad3 + sizeof bad3, 5, &c, &err), PL_ECORRUPT);
     /* tf above the block max */
-    uint8_t bad4[] = {1, 0, 0, 1, 5, 8};
+    uint8_t bad4[] = {1, 0, 0, 1, 3, 1, 1, 1, 5, 8};
     assert_int_equal(pl_chunk_decode(bad4, bad4 + sizeof bad4, 5, &c, &err), PL_ECORRUPT);
     /* trailing garbage */
-    uint8_t bad5[] = {1, 0, 0, 1, 5, 4, 9};
+    uint8_t bad5[] = {1, 0, 0, 1, 3, 1, 1, 1, 5, 4, 9};
     assert_int_equal(pl_chunk_decode(bad5, bad5 + sizeof bad5, 5, &c, &err), PL_ECORRUPT);
     pl_buf_free(&b);
+}
+
+/* Every document of a chunk is dominated by one of its impacts: a pair with
+ * at least its tf and at most its length in each field where it occurs. */
+static void assert_dominated(const pl_impacts *imp, const uint32_t (*tf)[PL_NFIELDS],
+                             const uint32_t (*len)[PL_NFIELDS], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int f = 0; f < PL_NFIELDS; f++) {
+            if (!tf[i][f])
+                continue;
+            uint32_t j = 0;
+            while (j < imp->n[f] && imp->tf[f][j] < tf[i][f])
+                j++;
+            assert_true(j < imp->n[f]);
+            assert_true(imp->len[f][j] <= len[i][f]);
+        }
+}
+
+static void test_chunk_impacts(void **state)
+{
+    (void)state;
+    /* body (tf, len): (1,10) (1,5) (3,20) (2,30) (3,25) (5,100); people on
+     * two documents; title on none */
+    uint32_t docs[] = {3, 4, 9, 10, 11, 40};
+    uint32_t tf[6][PL_NFIELDS] = {{0, 0, 1}, {0, 2, 1}, {0, 0, 3}, {0, 0, 2}, {0, 1, 3}, {0, 0, 5}};
+    uint32_t len[6][PL_NFIELDS] = {{4, 0, 10}, {2, 3, 5},  {6, 0, 20},
+                                   {9, 0, 30}, {1, 2, 25}, {7, 0, 100}};
+    pl_impacts imp;
+    pl_impacts_compute((const uint32_t(*)[PL_NFIELDS])tf, (const uint32_t(*)[PL_NFIELDS])len, 6,
+                       &imp);
+    assert_int_equal(imp.n[PL_FIELD_TITLE], 0);
+    assert_int_equal(imp.n[PL_FIELD_BODY], 3);
+    const uint32_t want_len[] = {5, 20, 100}, want_tf[] = {1, 3, 5};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(imp.len[PL_FIELD_BODY][i], want_len[i]);
+        assert_int_equal(imp.tf[PL_FIELD_BODY][i], want_tf[i]);
+    }
+    /* people: (2,3) and (1,2) are both on the frontier */
+    assert_int_equal(imp.n[PL_FIELD_PEOPLE], 2);
+    assert_int_equal(imp.len[PL_FIELD_PEOPLE][0], 2);
+    assert_int_equal(imp.tf[PL_FIELD_PEOPLE][0], 1);
+    assert_int_equal(imp.len[PL_FIELD_PEOPLE][1], 3);
+    assert_int_equal(imp.tf[PL_FIELD_PEOPLE][1], 2);
+    assert_dominated(&imp, (const uint32_t(*)[PL_NFIELDS])tf, (const uint32_t(*)[PL_NFIELDS])len,
+                     6);
+
+    /* encoded with the chunk and decoded back */
+    pl_buf b = {0};
+    pl_chunk c;
+    pl_error err = {0};
+    assert_int_equal(pl_chunk_encode(&b, docs, (const uint32_t(*)[PL_NFIELDS])tf,
+                                     (const uint32_t(*)[PL_NFIELDS])len, 6),
+                     PL_OK);
+    assert_int_equal(pl_chunk_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, 40, &c, &err), PL_OK);
+    assert_memory_equal(&c.imp, &imp, sizeof imp);
+    pl_buf_free(&b);
+
+    /* 40 documents each on the frontier: capped at PL_IMPACTS_MAX pairs
+     * that still dominate every document */
+    uint32_t tf40[40][PL_NFIELDS], len40[40][PL_NFIELDS];
+    for (uint32_t i = 0; i < 40; i++) {
+        tf40[i][0] = tf40[i][1] = 0;
+        tf40[i][2] = i + 1;
+        len40[i][0] = len40[i][1] = 0;
+        len40[i][2] = 3 * (i + 1) + (i * i) % 7;
+    }
+    pl_impacts_compute((const uint32_t(*)[PL_NFIELDS])tf40, (const uint32_t(*)[PL_NFIELDS])len40,
+                       40, &imp);
+    assert_int_equal(imp.n[PL_FIELD_BODY], PL_IMPACTS_MAX);
+    assert_int_equal(imp.tf[PL_FIELD_BODY][PL_IMPACTS_MAX - 1], 40);
+    assert_int_equal(imp.len[PL_FIELD_BODY][0], 3);
+    assert_dominated(&imp, (const uint32_t(*)[PL_NFIELDS])tf40,
+                     (const uint32_t(*)[PL_NFIELDS])len40, 40);
+    /* a tf above the table of small tfs takes the other path */
+    tf40[5][2] = 5000;
+    len40[5][2] = 6000;
+    pl_impacts_compute((const uint32_t(*)[PL_NFIELDS])tf40, (const uint32_t(*)[PL_NFIELDS])len40,
+                       40, &imp);
+    assert_int_equal(imp.tf[PL_FIELD_BODY][imp.n[PL_FIELD_BODY] - 1], 5000);
+    assert_dominated(&imp, (const uint32_t(*)[PL_NFIELDS])tf40,
+                     (const uint32_t(*)[PL_NFIELDS])len40, 40);
+
+    /* malformed impacts sections (block max 0,0,3) */
+    const uint32_t mx[PL_NFIELDS] = {0, 0, 3};
+    const uint8_t ok[] = {2, 4, 1, 6, 2};       /* (4,1) (10,3) */
+    const uint8_t short_tf[] = {2, 4, 1, 6, 1}; /* last tf 2, not the max */
+    const uint8_t zero_gap[] = {2, 4, 1, 0, 2}; /* lengths do not ascend */
+    const uint8_t none[] = {0};                 /* no pair */
+    const uint8_t many[] = {17};                /* too many pairs */
+    const uint8_t tail[] = {1, 4, 3, 9};        /* trailing byte */
+    assert_int_equal(pl_impacts_decode(ok, ok + sizeof ok, mx, &imp, &err), PL_OK);
+    assert_int_equal(imp.n[2], 2);
+    assert_int_equal(imp.len[2][1], 10);
+    const uint8_t *bad[] = {short_tf, zero_gap, none, many, tail};
+    const size_t badn[] = {sizeof short_tf, sizeof zero_gap, sizeof none, sizeof many, sizeof tail};
+    for (size_t i = 0; i < 5; i++) {
+        pl_error e = {0};
+        assert_int_equal(pl_impacts_decode(bad[i], bad[i] + badn[i], mx, &imp, &e), PL_ECORRUPT);
+        assert_true(e.msg[0] != 0);
+    }
 }
 
 static void test_positions_codec(void **state)
@@ -442,7 +543,7 @@ static void test_roundtrip(void **state)
     assert_int_equal(pl_snap_term_display(sn, "absent", 6, disp, sizeof disp, &err), PL_OK);
     assert_string_equal(disp, "absent");
     /* meta */
-    assert_string_equal(pl_snap_meta(sn, "format_version"), "1");
+    assert_string_equal(pl_snap_meta(sn, "format_version"), "2");
     assert_non_null(pl_snap_meta(sn, "built_at"));
     /* avg length of the body: 300 docs of 1 or 2 words + 3 */
     double want = (150 * 1 + 150 * 2 + 3) / 301.0;
@@ -647,7 +748,7 @@ static void test_open_errors(void **state)
     pl_error_clear(&err);
     assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_EVERSION);
     assert_non_null(strstr(err.msg, "999"));
-    assert_non_null(strstr(err.msg, "version 1"));
+    assert_non_null(strstr(err.msg, "version 2"));
     assert_non_null(strstr(err.msg, "rebuild"));
     /* the writer of an --add refuses it too */
     pl_indexer *ix;
@@ -744,7 +845,7 @@ static void test_dump(void **state)
     fclose(f);
     assert_non_null(strstr(buf, "doc 4 tf=1,0,2 pos=0:0,2:0,2:3"));
     assert_non_null(strstr(buf, "\"id\":\"special\""));
-    assert_non_null(strstr(buf, "format_version=1"));
+    assert_non_null(strstr(buf, "format_version=2"));
     free(buf);
     f = fopen("/dev/null", "w");
     assert_int_equal(pl_snap_dump(sn, "bogus", f, &err), PL_EUSAGE);
@@ -950,6 +1051,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chunk_roundtrip_boundaries),
         cmocka_unit_test(test_chunk_full_and_malformed),
+        cmocka_unit_test(test_chunk_impacts),
         cmocka_unit_test(test_positions_codec),
         cmocka_unit_test(test_small_codecs),
         cmocka_unit_test(test_roundtrip),
