@@ -969,7 +969,8 @@ static int decode_more(pl_postings *it, uint32_t upto, uint32_t target, int pf)
             goto bad;
         if ((h & 1) && (get_u32(&p, end, &tf[PL_FIELD_PEOPLE]) || !tf[PL_FIELD_PEOPLE]))
             goto bad;
-        if ((!tf[0] && !tf[1] && !tf[2]) || tf[0] > m0 || tf[1] > m1 || tf[2] > m2)
+        /* h == 0: no occurrence in any field (a set flag has its tf > 0) */
+        if (h == 0 || tf[0] > m0 || tf[1] > m1 || tf[2] > m2)
             goto bad;
         c->docid[i] = d;
         /* pf: the caller reads each document's metadata next (filters,
@@ -1083,7 +1084,7 @@ int pl_postings_seek(pl_postings *it, uint32_t target)
     }
     /* The chunk ends at or after target: decode up to the first entry at
      * or past it, then scan the decoded run (at most PL_CHUNK_DOCS). */
-    if ((it->dec <= it->i || it->dlast < target) && decode_more(it, it->i, target, 0) != PL_OK)
+    if ((it->dec <= it->i || it->dlast < target) && decode_more(it, it->i + 7, target, 0) != PL_OK)
         return PL_ECORRUPT;
     if (it->dlast < target) { /* only a corrupt chunk gets here */
         it->state = IT_END;
