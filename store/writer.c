@@ -407,7 +407,9 @@ int pl_writer_open(pl_writer **out, const char *dir, int mode, pl_error *err)
     w->gen_no = max_generation(dir) + 1;
     remove_generations(dir, cur, 0, cur);
     snprintf(w->gen_name, sizeof w->gen_name, PL_GEN_PREFIX "%06u", w->gen_no);
-    w->generation = (uint64_t)w->gen_no << 32;
+    /* generation directories are never rewritten, so the number names
+     * the index state: readers, caches and /healthz report it */
+    w->generation = w->gen_no;
     if (mode == PL_WRITE_REBUILD)
         w->put_flags = MDB_APPEND;
     snprintf(w->gen_path, sizeof w->gen_path, "%s/%s", dir, w->gen_name);
