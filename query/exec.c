@@ -92,6 +92,7 @@ typedef struct term_it {
     uint32_t tf_doc;  /* docid tf[] belongs to */
     uint32_t bm_last; /* last docid of the block bm_bound holds for */
     double bm_bound;
+    uint32_t bm_minlen[PL_NFIELDS]; /* shortest field of the block with an occurrence */
     /* Top-k without exact totals: a document scoring at most floor is
      * thrown away, so whole blocks whose bound is at most floor are
      * stepped over (their entries never decoded).  -HUGE_VAL: never. */
@@ -249,6 +250,8 @@ static int term_block(term_it *t)
     }
     t->bm_last = last;
     t->bm_bound = term_bound_impacts(t, &imp);
+    for (int f = 0; f < PL_NFIELDS; f++) /* pairs ascend: the first is the shortest */
+        t->bm_minlen[f] = imp.n[f] ? imp.len[f][0] : 0;
     return 0;
 }
 
@@ -442,6 +445,31 @@ static int it_block_last(pl_it *it, uint32_t *last)
             *last = l;
     }
     return 0;
+}
+
+/* Upper bound of the current document's score from the postings alone
+ * (no document metadata is read): a term's bm25f with the document's own
+ * tfs and, for each field, the shortest length of that field in the block
+ * (a field with an occurrence in this document is at least that long); an
+ * AND's and a phrase's the sum of their kids'; any other node's bound().
+ * A candidate that cannot win is dropped before its metadata (a likely
+ * cache miss) is fetched. */
+double pl_it_doc_bound(pl_it *it)
+{
+    if (it->vt == &term_vt) {
+        term_it *t = (term_it *)it;
+        term_block(t); /* an error is in x->err; the bound is then max_score */
+        if (!t->bm_last)
+            return it->max_score;
+        return bm25f(t->x, t->fields, t->idf, term_tf(t), t->bm_minlen) * BOUND_SLACK;
+    }
+    if (it->vt != &and_vt && it->vt != &phrase_vt)
+        return it->vt->bound(it);
+    multi_it *m = (multi_it *)it;
+    double s = 0;
+    for (size_t i = 0; i < m->n; i++)
+        s += pl_it_doc_bound(m->kids[i]);
+    return s;
 }
 
 static int and_seek(pl_it *it, uint32_t target)

@@ -79,6 +79,10 @@ enum pl_search_flags {
      * stored bytes without decoding the whole record); implies
      * NO_SNIPPETS.  For callers that only list ids. */
     PL_SEARCH_IDS_ONLY = 1u << 7,
+    /* score every match: no upper bound is consulted (the reference the
+     * pruned paths are tested against; slower, same hits).  Overrides
+     * NO_TOTAL's pruning. */
+    PL_SEARCH_EXHAUSTIVE = 1u << 8,
 };
 
 typedef struct pl_search_opts {

@@ -126,6 +126,10 @@ int pl_exec_build(pl_exec *x, const pl_qnode *n, pl_it **out);
  * be thrown away, so phrase nodes may skip their position checks.  Raise
  * it as the threshold rises; never lower it. */
 void pl_it_set_floor(pl_it *it, double floor);
+/* Upper bound of the current document's score read from the postings
+ * only (tfs and block field lengths, no document metadata): at most
+ * it->vt->bound(it). */
+double pl_it_doc_bound(pl_it *it);
 void pl_it_free(pl_it *it);
 /* Number of kids of an OR iterator matching its current document. */
 unsigned pl_it_or_matched(pl_it *it);

@@ -356,7 +356,8 @@ typedef struct run {
     unsigned n_words; /* coord mode: words of the relaxed query */
     int count_only;
     int facets;
-    int no_total; /* PL_SEARCH_NO_TOTAL: prune before counting */
+    int no_total;   /* PL_SEARCH_NO_TOTAL: prune before counting */
+    int exhaustive; /* PL_SEARCH_EXHAUSTIVE: never consult a bound */
 } run;
 
 static int run_pass(run *r)
@@ -367,13 +368,13 @@ static int run_pass(run *r)
     /* Without exact totals a document that cannot beat the weakest kept
      * hit is dropped before anything else is read about it, and phrase
      * nodes learn the threshold so they skip their position checks. */
-    int prune =
-        r->no_total && !r->count_only && c->cap && c->sort == PL_SORT_RELEVANCE && !c->coord;
+    int prune = r->no_total && !r->exhaustive && !r->count_only && c->cap &&
+                c->sort == PL_SORT_RELEVANCE && !c->coord;
     double floor = -HUGE_VAL;
     int rc;
     while ((rc = it->vt->next(it)) == 1) {
         uint32_t d = it->docid;
-        if (prune && c->n == c->cap && it->vt->bound(it) + pmax <= c->heap[0].score)
+        if (prune && c->n == c->cap && pl_it_doc_bound(it) + pmax <= c->heap[0].score)
             continue;
         const pl_docmeta *dm = pl_snap_docmeta(r->x->snap, d);
         if (!docfilter_ok(r->f, d, dm))
@@ -402,7 +403,7 @@ static int run_pass(run *r)
             } else if (c->coord && e.matched != w->matched) {
                 if (e.matched < w->matched)
                     continue;
-            } else if (c->cap && it->vt->bound(it) + pmax <= w->score) {
+            } else if (c->cap && !r->exhaustive && pl_it_doc_bound(it) + pmax <= w->score) {
                 continue; /* cannot win: ties go to the lower docid, already in */
             }
         }
@@ -1111,7 +1112,8 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
               .c = &c,
               .f = &f,
               .facets = want_facets,
-              .no_total = !!(flags & PL_SEARCH_NO_TOTAL)};
+              .no_total = !!(flags & PL_SEARCH_NO_TOTAL),
+              .exhaustive = !!(flags & PL_SEARCH_EXHAUSTIVE)};
     /* Relaxation needs to know whether the AND has relax_below matches:
      * prune only when the heap alone proves it (or relaxing is off). */
     if (!(flags & PL_SEARCH_PURE_AND) && qroot->op == PL_Q_AND && qroot->relax &&
