@@ -37,6 +37,24 @@ typedef struct fx {
     pl_qctx *q;
 } fx;
 
+/* Document i: year 2000 + i % 20, talk when i is odd, else MC. */
+static int add_doc(pl_indexer *ix, int i, const char *title, const char *body, pl_error *err)
+{
+    char id[96];
+    pl_record r;
+    memset(&r, 0, sizeof r);
+    r.year = 2000 + i % 20;
+    r.kind = i % 2 ? PL_KIND_TALK : PL_KIND_MC;
+    pl_record_make_id(r.year, r.kind, title, id);
+    r.id = id;
+    r.title = title;
+    r.body = body;
+    r.track = "";
+    r.url = "";
+    r.source_file = "test";
+    return pl_indexer_add_record(ix, &r, NULL, err);
+}
+
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
@@ -50,7 +68,7 @@ static int setup(void **state)
         return -1;
     }
     for (int i = 1; i <= N; i++) {
-        char title[32], body[128] = "", id[96];
+        char title[32], body[128] = "";
         snprintf(title, sizeof title, "note %d", i);
         if (i % 2 == 0)
             strcat(body, "alpha ");
@@ -60,18 +78,7 @@ static int setup(void **state)
             strcat(body, "gamma ");
         for (int k = 0; k <= i % 5; k++)
             strcat(body, "delta ");
-        pl_record r;
-        memset(&r, 0, sizeof r);
-        r.year = 2000 + i % 20;
-        r.kind = i % 2 ? PL_KIND_TALK : PL_KIND_MC;
-        pl_record_make_id(r.year, r.kind, title, id);
-        r.id = id;
-        r.title = title;
-        r.body = body;
-        r.track = "";
-        r.url = "";
-        r.source_file = "test";
-        if (pl_indexer_add_record(ix, &r, NULL, &err) != PL_OK) {
+        if (add_doc(ix, i, title, body, &err) != PL_OK) {
             fprintf(stderr, "# %s\n", err.msg);
             return -1;
         }
@@ -245,7 +252,7 @@ static void block_max_keeps_the_top_k(void **state)
     assert_int_equal(pl_indexer_new(&ix, f.dir, PL_INDEX_REBUILD, NULL, &err), PL_OK);
     static char body[300 * 8 + 1];
     for (int i = 1; i <= 3000; i++) {
-        char title[64], id[96];
+        char title[64];
         /* runs of 300 documents alike in length (short, long, mixed), so
          * that whole blocks have low bounds and get skipped */
         unsigned region = (unsigned)(i / 300) % 3;
@@ -256,18 +263,7 @@ static void block_max_keeps_the_top_k(void **state)
         for (unsigned k = 0; k < nb && k < 300; k++)
             o += (size_t)snprintf(body + o, sizeof body - o, "%s ", word(zipf()));
         snprintf(title, sizeof title, "t%d %s", i, rnd(3) ? word(zipf()) : "");
-        pl_record r;
-        memset(&r, 0, sizeof r);
-        r.year = 2000 + i % 20;
-        r.kind = i % 2 ? PL_KIND_TALK : PL_KIND_MC;
-        pl_record_make_id(r.year, r.kind, title, id);
-        r.id = id;
-        r.title = title;
-        r.body = body;
-        r.track = "";
-        r.url = "";
-        r.source_file = "test";
-        assert_int_equal(pl_indexer_add_record(ix, &r, NULL, &err), PL_OK);
+        assert_int_equal(add_doc(ix, i, title, body, &err), PL_OK);
     }
     assert_int_equal(pl_indexer_commit(ix, &err), PL_OK);
     pl_indexer_free(ix);
