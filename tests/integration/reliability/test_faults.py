@@ -165,8 +165,13 @@ def run_all(tmp):
     check("baseline index is whole", ok, why)
 
     # ---- kill -9 during a rebuild -------------------------------------------------
-    landed = 0
-    for k in range(8):
+    # Kill points are drawn over the baseline's build time; a rebuild that
+    # runs faster than the baseline (a machine whose load dropped) lets some
+    # land after the end, so up to 16 kills are made until 4 have landed
+    # during a build (at least 8 in all).
+    landed = tries = 0
+    while tries < 16 and (tries < 8 or landed < 4):
+        tries += 1
         delay = rng.uniform(0.02, 1.0) * build_s
         killed = kill_during(["index", "--db", db, "--quiet", b_path], delay)
         landed += killed
@@ -184,7 +189,7 @@ def run_all(tmp):
         ok, why = intact(db, set(a_ids), probes_a)
         check("kill -9 at %.2f s of a rebuild (%s): previous index opens, checks, serves all %d"
               % (delay, "during" if killed else "after it ended", len(a_ids)), ok, why)
-    check("at least half of the rebuild kills landed before the end (%d of 8)" % landed,
+    check("at least 4 rebuild kills landed before the end (%d of %d)" % (landed, tries),
           landed >= 4)
     gens = [d for d in os.listdir(db) if d.startswith("gen-")]
     r = run("index", "--db", db, "--quiet", a_path)
