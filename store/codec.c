@@ -33,12 +33,17 @@
  *             field * PL_FIELD_POS_BASE + position within the field.
  *             Queries without phrases never read this database.
  *   docs      BE32 docid -> byte 0, canonical record JSON
- *             (pl_record_to_json); or byte 2, varint length of that JSON,
- *             one zstd frame of it (level 1, no content size, no checksum,
- *             one frame per document so that fetching one hit decodes
- *             ~1.4 KB, about 2 us).  Byte 1, varint length, a raw deflate
- *             stream (zlib level 1) is what builds before zstd wrote; it is
- *             still read, never written.
+ *             (pl_record_to_json); or byte 3, varint h (1..255), the first
+ *             h bytes of that JSON as they are (through the record's id),
+ *             varint length of the rest, one zstd frame of the rest (level
+ *             1, no content size, no checksum, one frame per document so
+ *             that fetching one hit decodes ~1.4 KB); a hit that needs only
+ *             its id reads the head and decompresses nothing (a small
+ *             frame's decode is ~10 us of fixed cost).  Byte 2 is the same
+ *             without the head (a record whose id the writer did not find
+ *             at the start); byte 1, varint length, a raw deflate stream
+ *             (zlib level 1) is what builds before zstd wrote: both are
+ *             still read.
  *   ids       record id -> BE32 docid (may name a deleted docid after
              --remove: readers check PL_DOC_DELETED).
  *   docmeta   BE32 docid -> varint year, kind, flags, track, source, len[3],
@@ -579,9 +584,11 @@ void pl_zip_free(pl_zip *z)
  * compresses at about 3x deflate's speed (deflate was 2.4 s of a 9 s
  * build) for a slightly lower ratio (about 2.0x against 2.1x).  The frame
  * carries no content size (the varint before it does) and no checksum. */
-int pl_doc_encode(pl_buf *out, const char *rec, size_t n, pl_zip *z)
+int pl_doc_encode(pl_buf *out, const char *rec, size_t n, size_t head_n, pl_zip *z)
 {
     size_t start = out->n;
+    if (head_n > PL_DOC_HEAD_MAX || head_n >= n)
+        head_n = 0;
     if (z && n >= 64 && n <= PL_DOC_MAX) {
         if (!z->cctx) {
             z->cctx = ZSTD_createCCtx_advanced(zs_mem);
@@ -599,9 +606,16 @@ int pl_doc_encode(pl_buf *out, const char *rec, size_t n, pl_zip *z)
         if (pl_buf_reserve(out, 11 + n) != PL_OK)
             return PL_ENOMEM;
         uint8_t *w = (uint8_t *)out->p + out->n;
-        w[0] = PL_DOC_ZSTD;
-        size_t h = 1 + pl_varint_put(w + 1, n);
-        size_t clen = ZSTD_compress2(z->cctx, w + h, n - h, rec, n);
+        size_t h = 1;
+        w[0] = head_n ? PL_DOC_ZSTD_HEAD : PL_DOC_ZSTD;
+        if (head_n) {
+            h += pl_varint_put(w + h, head_n);
+            memcpy(w + h, rec, head_n);
+            h += head_n;
+        }
+        h += pl_varint_put(w + h, n - head_n);
+        size_t clen =
+            h < n ? ZSTD_compress2(z->cctx, w + h, n - h, rec + head_n, n - head_n) : (size_t)-1;
         if (!ZSTD_isError(clen) && h + clen < n + 1) {
             out->n += h + clen;
             out->p[out->n] = 0;
@@ -652,21 +666,41 @@ static int unzstd_into(pl_zip *z, const uint8_t *p, const uint8_t *end, char *ds
     return PL_OK;
 }
 
+/* The uncompressed head of a PL_DOC_ZSTD_HEAD record (p after the format
+ * byte): *head, *hn, and p moved past it. */
+static int doc_head(const uint8_t **p, const uint8_t *end, const uint8_t **head, size_t *hn,
+                    pl_error *err)
+{
+    uint64_t n;
+    if (pl_varint_get(p, end, &n) || n == 0 || n > PL_DOC_HEAD_MAX || n > (size_t)(end - *p))
+        return pl_error_set(err, PL_ECORRUPT, "stored document: bad head");
+    *head = *p;
+    *hn = (size_t)n;
+    *p += n;
+    return PL_OK;
+}
+
 /* Decodes the compressed record at p (after the format byte) into dst. */
 static int decode_body(pl_zip *z, uint8_t fmt, const uint8_t *p, const uint8_t *end, pl_buf *dst,
                        pl_error *err)
 {
+    const uint8_t *head = NULL;
+    size_t hn = 0;
+    if (fmt == PL_DOC_ZSTD_HEAD && doc_head(&p, end, &head, &hn, err))
+        return PL_ECORRUPT;
     uint64_t len;
-    if (pl_varint_get(&p, end, &len) || len == 0 || len > PL_DOC_MAX)
+    if (pl_varint_get(&p, end, &len) || len == 0 || len > PL_DOC_MAX - hn)
         return pl_error_set(err, PL_ECORRUPT, "stored document: bad length");
     pl_buf_reset(dst);
-    if (pl_buf_reserve(dst, (size_t)len + 1) != PL_OK)
+    if (pl_buf_reserve(dst, hn + (size_t)len + 1) != PL_OK)
         return pl_error_set(err, PL_ENOMEM, "out of memory");
-    int rc = fmt == PL_DOC_ZSTD ? unzstd_into(z, p, end, dst->p, (size_t)len, err)
-                                : inflate_into(z, p, end, dst->p, (size_t)len, err);
+    if (hn)
+        memcpy(dst->p, head, hn);
+    int rc = fmt == PL_DOC_DEFLATE ? inflate_into(z, p, end, dst->p + hn, (size_t)len, err)
+                                   : unzstd_into(z, p, end, dst->p + hn, (size_t)len, err);
     if (rc)
         return rc;
-    dst->n = (size_t)len;
+    dst->n = hn + (size_t)len;
     dst->p[dst->n] = 0;
     return PL_OK;
 }
@@ -683,7 +717,7 @@ int pl_doc_decode(const uint8_t *p, const uint8_t *end, pl_zip *z, pl_buf *buf, 
         *n = (size_t)(end - p - 1);
         return PL_OK;
     }
-    if ((*p != PL_DOC_DEFLATE && *p != PL_DOC_ZSTD) || !z || !buf)
+    if ((*p != PL_DOC_DEFLATE && *p != PL_DOC_ZSTD && *p != PL_DOC_ZSTD_HEAD) || !z || !buf)
         return pl_error_set(err, PL_ECORRUPT, "stored document: unknown format byte %u", *p);
     if (decode_body(z, *p, p + 1, end, buf, err))
         return err->code ? err->code : PL_ECORRUPT;
@@ -702,6 +736,17 @@ int pl_doc_decode_head(const uint8_t *p, const uint8_t *end, pl_zip *z, char *ou
         size_t len = (size_t)(end - p - 1);
         *n = len < cap ? len : cap;
         memcpy(out, p + 1, *n);
+        return PL_OK;
+    }
+    if (*p == PL_DOC_ZSTD_HEAD) {
+        /* the head is stored as it is: no decompression (the frame after it
+         * is checked when the whole record is read) */
+        const uint8_t *q = p + 1, *head = NULL;
+        size_t hn = 0;
+        if (doc_head(&q, end, &head, &hn, err))
+            return PL_ECORRUPT;
+        *n = hn < cap ? hn : cap;
+        memcpy(out, head, *n);
         return PL_OK;
     }
     if (!z)

@@ -24,7 +24,9 @@
 /* Stored-document value: one format byte, then the record bytes, raw or
  * compressed and preceded by the varint length: a zstd frame (written), or
  * a raw deflate stream (older builds; still read). */
-enum { PL_DOC_RAW = 0, PL_DOC_DEFLATE = 1, PL_DOC_ZSTD = 2 };
+enum { PL_DOC_RAW = 0, PL_DOC_DEFLATE = 1, PL_DOC_ZSTD = 2, PL_DOC_ZSTD_HEAD = 3 };
+/* Longest uncompressed head of a PL_DOC_ZSTD_HEAD record. */
+#define PL_DOC_HEAD_MAX 255
 /* Longest stored record accepted by the decoder (a bound for inflate). */
 #define PL_DOC_MAX ((size_t)64 << 20)
 
@@ -95,15 +97,19 @@ pl_zip *pl_zip_new(void);
 void pl_zip_free(pl_zip *z);
 
 /* Appends the stored form of a record: compressed when that is smaller,
- * else raw (z NULL: always raw). */
-int pl_doc_encode(pl_buf *out, const char *rec, size_t n, pl_zip *z);
+ * else raw (z NULL: always raw).  The first head_n bytes (at most
+ * PL_DOC_HEAD_MAX; 0 for none) stay uncompressed in front of the frame, so
+ * that a reader of the leading field (the id) decompresses nothing. */
+int pl_doc_encode(pl_buf *out, const char *rec, size_t n, size_t head_n, pl_zip *z);
 /* A raw record is borrowed from p; a compressed one is decoded into buf
  * (reset first) and *rec points there.  z may be NULL for raw only. */
 int pl_doc_decode(const uint8_t *p, const uint8_t *end, pl_zip *z, pl_buf *buf, const char **rec,
                   size_t *n, pl_error *err);
 /* The first min(cap, length) bytes of a stored record copied into out
  * (*n of them), inflating only that far: for readers of a leading field
- * (search hits that need only the id).  z may be NULL for raw only. */
+ * (search hits that need only the id); of a record with an uncompressed
+ * head, the first min(cap, head length) bytes, with no decompression.  z
+ * may be NULL for raw only. */
 int pl_doc_decode_head(const uint8_t *p, const uint8_t *end, pl_zip *z, char *out, size_t cap,
                        size_t *n, pl_error *err);
 

@@ -645,6 +645,25 @@ static int tombstone(pl_writer *w, uint32_t d, pl_error *err)
     return PL_OK;
 }
 
+/* Bytes of a canonical record (pl_record_to_json) through its id:
+ * `{"schema":1,"id":"..."`, the id's closing quote included; 0 when the
+ * record does not start that way.  They stay uncompressed in the stored
+ * value, so a hit that needs only its id decompresses nothing. */
+static size_t id_head_len(const char *rec, size_t n)
+{
+    static const char lead[] = "{\"schema\":1,\"id\":\"";
+    size_t i = sizeof lead - 1;
+    if (n <= i || memcmp(rec, lead, i) != 0)
+        return 0;
+    for (; i < n && i < PL_DOC_HEAD_MAX; i++) {
+        if (rec[i] == '\\')
+            i++;
+        else if (rec[i] == '"')
+            return i + 1;
+    }
+    return 0;
+}
+
 int pl_writer_put_doc(pl_writer *w, const char *id, size_t idn, const char *rec, size_t n,
                       const pl_docmeta *m, uint32_t *docid, int *replaced, pl_error *err)
 {
@@ -674,7 +693,7 @@ int pl_writer_put_doc(pl_writer *w, const char *id, size_t idn, const char *rec,
     pl_buf_reset(&w->val);
     if (!w->zip && !(w->zip = pl_zip_new()))
         return pl_error_set(err, PL_ENOMEM, "out of memory");
-    if (pl_doc_encode(&w->val, rec, n, w->zip))
+    if (pl_doc_encode(&w->val, rec, n, id_head_len(rec, n), w->zip))
         return pl_error_set(err, PL_ENOMEM, "out of memory");
     if (put(w, PL_DB_DOCS, key, 4, w->val.p, w->val.n, w->put_flags, err) ||
         put(w, PL_DB_IDS, id, idn, key, 4, 0, err))

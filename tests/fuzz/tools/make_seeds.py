@@ -204,6 +204,16 @@ def main():
     put("codec", "doc-deflate.bin", b"\x04\x01" + varint(len(rec)) + co.compress(rec) + co.flush())
     put("codec", "doc-bomb.bin", b"\x04\x01" + varint(64 << 20) + b"\x03\x00")
     put("codec", "doc-roundtrip.bin", b"\x06" + rec)
+
+    # a zstd frame of one raw block: magic, header byte 0 (no content size,
+    # no checksum), window byte 0 (1 KiB), last raw block of len(data)
+    def zstd_raw(data):
+        assert len(data) < 1024
+        return (struct.pack("<I", 0xFD2FB528) + b"\x00\x00" +
+                struct.pack("<I", len(data) << 3 | 1)[:3] + data)
+    head, tail = rec[:24], rec[24:]
+    put("codec", "doc-head.bin", b"\x04\x03" + varint(len(head)) + head + varint(len(tail)) +
+        zstd_raw(tail))
     put("codec", "varints.bin", b"\x05" + varint(0) + varint(127) + varint(128) + varint(2**63) +
         b"sched\x00\x00\x00\x01\x00")
     put("codec", "overlong.bin", b"\x05\x80\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01")

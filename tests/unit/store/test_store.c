@@ -312,7 +312,7 @@ static void test_small_codecs(void **state)
     pl_zip *z = pl_zip_new();
     pl_buf out = {0};
     pl_buf_reset(&b);
-    assert_int_equal(pl_doc_encode(&b, "{}", 2, z), PL_OK);
+    assert_int_equal(pl_doc_encode(&b, "{}", 2, 0, z), PL_OK);
     assert_int_equal(b.p[0], PL_DOC_RAW); /* too short to deflate */
     assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
                      PL_OK);
@@ -327,7 +327,7 @@ static void test_small_codecs(void **state)
         text[i] = "the scheduler runs tasks "[i % 25];
     text[sizeof text - 1] = 0;
     pl_buf_reset(&b);
-    assert_int_equal(pl_doc_encode(&b, text, sizeof text - 1, z), PL_OK);
+    assert_int_equal(pl_doc_encode(&b, text, sizeof text - 1, 0, z), PL_OK);
     assert_int_equal(b.p[0], PL_DOC_ZSTD);
     assert_true(b.n < 200);
     assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
@@ -352,6 +352,48 @@ static void test_small_codecs(void **state)
         PL_OK);
     assert_int_equal(hn, sizeof head);
     assert_memory_equal(head, text, sizeof head);
+    /* with an uncompressed head: the head is read without decompressing
+     * (no more than the head, however large cap is), the whole record is
+     * the head and the rest, and a damaged head length is refused */
+    pl_buf_reset(&b);
+    assert_int_equal(pl_doc_encode(&b, text, sizeof text - 1, 30, z), PL_OK);
+    assert_int_equal(b.p[0], PL_DOC_ZSTD_HEAD);
+    assert_int_equal(b.p[1], 30);
+    assert_memory_equal(b.p + 2, text, 30);
+    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
+                     PL_OK);
+    assert_int_equal(rn, sizeof text - 1);
+    assert_memory_equal(r, text, rn);
+    char big[64];
+    assert_int_equal(
+        pl_doc_decode_head((uint8_t *)b.p, (uint8_t *)b.p + b.n, NULL, big, sizeof big, &hn, &err),
+        PL_OK);
+    assert_int_equal(hn, 30);
+    assert_memory_equal(big, text, 30);
+    assert_int_equal(
+        pl_doc_decode_head((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, head, sizeof head, &hn, &err),
+        PL_OK);
+    assert_int_equal(hn, sizeof head);
+    for (size_t k = 0; k < b.n; k++) {
+        pl_error e = {0};
+        assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + k, z, &out, &r, &rn, &e),
+                         PL_ECORRUPT);
+    }
+    b.p[1] = 0; /* a head of no bytes */
+    pl_error_clear(&err);
+    assert_int_equal(pl_doc_decode((uint8_t *)b.p, (uint8_t *)b.p + b.n, z, &out, &r, &rn, &err),
+                     PL_ECORRUPT);
+    b.p[1] = (char)200; /* a head longer than the value */
+    assert_int_equal(
+        pl_doc_decode_head((uint8_t *)b.p, (uint8_t *)b.p + 40, z, head, sizeof head, &hn, &err),
+        PL_ECORRUPT);
+    /* a head as long as the record, or above the maximum: no head kept */
+    pl_buf_reset(&b);
+    assert_int_equal(pl_doc_encode(&b, text, sizeof text - 1, sizeof text - 1, z), PL_OK);
+    assert_int_equal(b.p[0], PL_DOC_ZSTD);
+    pl_buf_reset(&b);
+    assert_int_equal(pl_doc_encode(&b, text, sizeof text - 1, PL_DOC_HEAD_MAX + 1, z), PL_OK);
+    assert_int_equal(b.p[0], PL_DOC_ZSTD);
     /* records deflated by older builds (format byte 1) still decode */
     {
         z_stream zs = {0};
