@@ -341,6 +341,7 @@ int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chun
         return PL_ECORRUPT;
     p += ilen;
     uint64_t d = 0;
+    uint32_t seen[PL_NFIELDS] = {0};
     for (uint32_t i = 0; i < n; i++) {
         uint64_t gap, h;
         if (pl_varint_get(&p, end, &gap) || pl_varint_get(&p, end, &h))
@@ -362,11 +363,20 @@ int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chun
         if (!tf[0] && !tf[1] && !tf[2])
             return pl_error_set(err, PL_ECORRUPT, "postings chunk: doc %u has no occurrence",
                                 (unsigned)d);
-        for (int f = 0; f < PL_NFIELDS; f++)
+        for (int f = 0; f < PL_NFIELDS; f++) {
             if (tf[f] > c->max_tf[f])
                 return pl_error_set(err, PL_ECORRUPT, "postings chunk: tf above block max");
+            if (tf[f] > seen[f])
+                seen[f] = tf[f];
+        }
         c->docid[i] = (uint32_t)d;
     }
+    /* the block max is exact (the impacts end on it): a larger one would be
+     * a bound no document reaches */
+    for (int f = 0; f < PL_NFIELDS; f++)
+        if (seen[f] != c->max_tf[f])
+            return pl_error_set(err, PL_ECORRUPT, "postings chunk: block max %u, largest tf %u",
+                                c->max_tf[f], seen[f]);
     if (p != end)
         return pl_error_set(err, PL_ECORRUPT, "postings chunk: %zu trailing bytes",
                             (size_t)(end - p));
