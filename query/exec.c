@@ -170,19 +170,28 @@ static int term_seek(pl_it *it, uint32_t target)
 
 /* BM25F: per-field tf normalised by that field's length, weighted, then
  * one saturation (Robertson & Zaragoza's "simple BM25F"). */
+/* One field's weighted, length-normalised tf. */
+static double field_w(const pl_exec *x, int f, uint32_t tf, uint32_t len)
+{
+    const pl_rank_params *rp = x->rp;
+    double avg = x->avg[f] > 0 ? x->avg[f] : 1;
+    return rp->w[f] * tf / (1 - rp->b[f] + rp->b[f] * (double)len / avg);
+}
+
+/* The saturation of the fields' summed weights. */
+static double saturate(const pl_exec *x, double idf, double w)
+{
+    return idf * w * (x->rp->k1 + 1) / (w + x->rp->k1);
+}
+
 static double bm25f(const pl_exec *x, unsigned fields, double idf, const uint32_t *tf,
                     const uint32_t *len)
 {
-    const pl_rank_params *rp = x->rp;
     double w = 0;
-    for (int f = 0; f < PL_NFIELDS; f++) {
-        if (!(fields & (1u << f)) || !tf[f])
-            continue;
-        double avg = x->avg[f] > 0 ? x->avg[f] : 1;
-        double norm = 1 - rp->b[f] + rp->b[f] * (double)len[f] / avg;
-        w += rp->w[f] * tf[f] / norm;
-    }
-    return idf * w * (rp->k1 + 1) / (w + rp->k1);
+    for (int f = 0; f < PL_NFIELDS; f++)
+        if ((fields & (1u << f)) && tf[f])
+            w += field_w(x, f, tf[f], len[f]);
+    return saturate(x, idf, w);
 }
 
 static double term_score(pl_it *it)
@@ -213,21 +222,19 @@ static double term_bound_of(const term_it *t, const uint32_t *max_tf)
  * the fields, then saturated.  At most PL_IMPACTS_MAX divisions a field. */
 static double term_bound_impacts(const term_it *t, const pl_impacts *imp)
 {
-    const pl_rank_params *rp = t->x->rp;
     double w = 0;
     for (int f = 0; f < PL_NFIELDS; f++) {
-        if (!(t->fields & (1u << f)) || !imp->n[f])
+        if (!(t->fields & (1u << f)))
             continue;
-        double avg = t->x->avg[f] > 0 ? t->x->avg[f] : 1, best = 0;
+        double best = 0;
         for (uint32_t i = 0; i < imp->n[f]; i++) {
-            double v =
-                rp->w[f] * imp->tf[f][i] / (1 - rp->b[f] + rp->b[f] * (double)imp->len[f][i] / avg);
+            double v = field_w(t->x, f, imp->tf[f][i], imp->len[f][i]);
             if (v > best)
                 best = v;
         }
         w += best;
     }
-    return t->idf * w * (rp->k1 + 1) / (w + rp->k1) * BOUND_SLACK;
+    return saturate(t->x, t->idf, w) * BOUND_SLACK;
 }
 
 /* Loads the bound of the block holding the current document (once per
