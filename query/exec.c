@@ -168,8 +168,6 @@ static int term_seek(pl_it *it, uint32_t target)
     return term_settle(t, pl_postings_seek(t->p, target));
 }
 
-/* BM25F: per-field tf normalised by that field's length, weighted, then
- * one saturation (Robertson & Zaragoza's "simple BM25F"). */
 /* One field's weighted, length-normalised tf. */
 static double field_w(const pl_exec *x, int f, uint32_t tf, uint32_t len)
 {
@@ -184,6 +182,8 @@ static double saturate(const pl_exec *x, double idf, double w)
     return idf * w * (x->rp->k1 + 1) / (w + x->rp->k1);
 }
 
+/* BM25F: per-field tf normalised by that field's length, weighted, then
+ * one saturation (Robertson & Zaragoza's "simple BM25F"). */
 static double bm25f(const pl_exec *x, unsigned fields, double idf, const uint32_t *tf,
                     const uint32_t *len)
 {
