@@ -17,7 +17,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: plumbline serve [--db DIR] [--bind ADDR] [--port N] [--threads N] [--quiet]\n"
             "                       [--cors-origin ORIGIN]... [--max-conns N]\n"
-            "                       [--max-conns-per-ip N] [--timeout SECONDS] [--cache-mb N]\n\n"
+            "                       [--max-conns-per-ip N] [--timeout SECONDS]\n"
+            "                       [--request-timeout SECONDS] [--cache-mb N]\n\n"
             "Serves the JSON API (docs/api.md, /api/openapi.json) and the search page.\n\n"
             "  --db DIR              index directory (default: $PLUMBLINE_DB or\n"
             "                        ~/.local/share/plumbline/index)\n"
@@ -29,6 +30,11 @@ static void usage(FILE *f)
             "  --max-conns N         open connections at most (default 1024)\n"
             "  --max-conns-per-ip N  open connections per client address (default 512)\n"
             "  --timeout SECONDS     close idle or slow connections after this (default 15)\n"
+            "  --request-timeout SECONDS\n"
+            "                        close a connection whose request line and headers are\n"
+            "                        not all in this long after it opened or after its\n"
+            "                        previous answer, however steadily they trickle\n"
+            "                        (default 30; at least --timeout)\n"
             "  --cache-mb N          memory for answers already computed for the current\n"
             "                        index (default 64; 0 turns the cache off)\n\n"
             "Prints \"listening on http://ADDR:PORT\" on stdout once ready.  SIGINT or SIGTERM\n"
@@ -100,6 +106,11 @@ int pl_cmd_serve(int argc, char **argv)
             if (opt_uint(a, val, 1, 3600, &v))
                 return PL_EXIT_USAGE;
             o.timeout_s = (unsigned)v;
+            i++;
+        } else if (!strcmp(a, "--request-timeout")) {
+            if (opt_uint(a, val, 1, 3600, &v))
+                return PL_EXIT_USAGE;
+            o.head_timeout_s = (unsigned)v;
             i++;
         } else if (!strcmp(a, "--cors-origin") && val) {
             if (o.n_cors_origins == PL_SERVER_MAX_ORIGINS) {

@@ -439,6 +439,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     pl_server *s = cls;
     pl_conn *conn = *con_cls;
     (void)upload_data;
+    if (conn) /* the handler runs once the head is in */
+        atomic_store_explicit(&conn->in_head, 0, memory_order_relaxed);
     if (conn && conn->answered) {
         /* A body we do not want (the answer is already queued). */
         *upload_data_size = 0;
@@ -561,19 +563,74 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                           enum MHD_ConnectionNotificationCode toe)
 {
     pl_server *s = cls;
-    (void)c;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = pl_calloc(1, sizeof(pl_conn));
+        pl_conn *conn = pl_calloc(1, sizeof(pl_conn));
+        *socket_context = conn;
         atomic_fetch_add_explicit(&s->m.connections, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&s->open_conns, 1, memory_order_relaxed);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (conn && ci) {
+            conn->fd = ci->connect_fd;
+            atomic_store_explicit(&conn->head_since_us, pl_now_us(), memory_order_relaxed);
+            atomic_store_explicit(&conn->in_head, 1, memory_order_relaxed);
+            pthread_mutex_lock(&s->conns_mu);
+            conn->next = s->conns;
+            if (s->conns)
+                s->conns->prev = conn;
+            s->conns = conn;
+            pthread_mutex_unlock(&s->conns_mu);
+        }
         return;
     }
     atomic_fetch_sub_explicit(&s->open_conns, 1, memory_order_relaxed);
     pl_conn *conn = *socket_context;
     if (conn && conn->active)
         atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_relaxed);
+    /* libmicrohttpd reports the close before it closes the socket, so once
+     * the connection is off the list the sweeper can no longer touch an fd
+     * number that a new connection may reuse. */
+    if (conn && (conn->prev || conn->next || s->conns == conn)) {
+        pthread_mutex_lock(&s->conns_mu);
+        if (conn->prev)
+            conn->prev->next = conn->next;
+        else
+            s->conns = conn->next;
+        if (conn->next)
+            conn->next->prev = conn->prev;
+        pthread_mutex_unlock(&s->conns_mu);
+    }
     pl_free(conn);
     *socket_context = NULL;
+}
+
+/* The head deadline.  libmicrohttpd's timeout is an idle timeout, which a
+ * client sending one byte a second never reaches; every 250 ms this thread
+ * shuts down (shutdown(2): libmicrohttpd then sees the end of the stream
+ * and closes the connection itself) any connection whose request head has
+ * not been completed within head_timeout_us.  Cost: one pass over the open
+ * connections (at most --max-conns) four times a second. */
+static void *sweep_heads(void *arg)
+{
+    pl_server *s = arg;
+    while (!atomic_load(&s->sweeper_stop)) {
+        struct timespec ts = {0, 250 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        uint64_t now = pl_now_us();
+        pthread_mutex_lock(&s->conns_mu);
+        for (pl_conn *c = s->conns; c; c = c->next) {
+            if (c->cut || !atomic_load_explicit(&c->in_head, memory_order_relaxed))
+                continue;
+            uint64_t since = atomic_load_explicit(&c->head_since_us, memory_order_relaxed);
+            if (now > since && now - since > s->head_timeout_us) {
+                shutdown(c->fd, SHUT_RDWR);
+                c->cut = 1;
+                atomic_fetch_add_explicit(&s->m.head_timeouts, 1, memory_order_relaxed);
+            }
+        }
+        pthread_mutex_unlock(&s->conns_mu);
+    }
+    return NULL;
 }
 
 /* Refuses a connection beyond --max-conns by closing it at once.  Left to
@@ -679,7 +736,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     pl_server *s = cls;
     pl_conn *conn = *con_cls;
     (void)c;
-    if (!conn || !conn->active)
+    if (!conn)
+        return;
+    /* the next request's head is awaited from now */
+    atomic_store_explicit(&conn->head_since_us, pl_now_us(), memory_order_relaxed);
+    atomic_store_explicit(&conn->in_head, 1, memory_order_relaxed);
+    if (!conn->active)
         return;
     conn->active = 0;
     atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_relaxed);
@@ -784,6 +846,10 @@ char *pl_server_metrics_text(pl_server *s, uint64_t generation, uint32_t docs, s
         "(over --max-conns).\n"
         "# TYPE plumbline_http_connections_refused_total counter\n"
         "plumbline_http_connections_refused_total %llu\n"
+        "# HELP plumbline_http_head_timeouts_total Connections shut down because a "
+        "request head was not complete within --request-timeout.\n"
+        "# TYPE plumbline_http_head_timeouts_total counter\n"
+        "plumbline_http_head_timeouts_total %llu\n"
         "# HELP plumbline_cache_hits_total Answers served from the answer cache.\n"
         "# TYPE plumbline_cache_hits_total counter\n"
         "plumbline_cache_hits_total %llu\n"
@@ -807,6 +873,7 @@ char *pl_server_metrics_text(pl_server *s, uint64_t generation, uint32_t docs, s
         "plumbline_uptime_seconds %.3f\n",
         (unsigned long long)atomic_load_explicit(&s->m.connections, memory_order_relaxed),
         (unsigned long long)atomic_load_explicit(&s->m.refused, memory_order_relaxed),
+        (unsigned long long)atomic_load_explicit(&s->m.head_timeouts, memory_order_relaxed),
         (unsigned long long)atomic_load_explicit(&s->m.cache_hits, memory_order_relaxed),
         (unsigned long long)atomic_load_explicit(&s->m.cache_misses, memory_order_relaxed),
         pl_rcache_used(s->cache), atomic_load_explicit(&s->in_flight, memory_order_relaxed),
@@ -831,6 +898,11 @@ static void server_free(pl_server *s)
 {
     if (!s)
         return;
+    if (s->sweeper_on) {
+        atomic_store(&s->sweeper_stop, 1);
+        pthread_join(s->sweeper, NULL);
+    }
+    pthread_mutex_destroy(&s->conns_mu);
     for (size_t i = 0; i < s->n_slots; i++)
         pl_qctx_free(s->slots[i].q);
     pl_free(s->slots);
@@ -849,6 +921,7 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
         return pl_error_set(err, PL_ENOMEM, "serve: out of memory");
     s->opts = *opts;
     s->log = opts->log ? opts->log : stderr;
+    pthread_mutex_init(&s->conns_mu, NULL);
     s->started_us = pl_now_us();
     for (size_t i = 0; pl_assets[i].name && i < PL_MAX_ASSETS; i++)
         snprintf(s->etags[i], sizeof s->etags[i], "\"%016llx\"",
@@ -863,6 +936,10 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
     unsigned max_conns = opts->max_conns ? opts->max_conns : 1024;
     unsigned per_ip = opts->max_conns_per_ip ? opts->max_conns_per_ip : 512;
     unsigned timeout = opts->timeout_s ? opts->timeout_s : 15;
+    unsigned head_timeout = opts->head_timeout_s ? opts->head_timeout_s : 30;
+    if (head_timeout < timeout) /* an idle keep-alive wait is the idle timeout's */
+        head_timeout = timeout;
+    s->head_timeout_us = (uint64_t)head_timeout * 1000000u;
     s->max_conns = max_conns;
 
     struct sockaddr_storage ss;
@@ -932,6 +1009,12 @@ int pl_server_start(const pl_server_opts *opts, pl_server **out, pl_error *err)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : opts->port;
+    if (pthread_create(&s->sweeper, NULL, sweep_heads, s) != 0) {
+        MHD_stop_daemon(s->d);
+        pl_error_set(err, PL_ENOMEM, "serve: cannot start a thread");
+        goto fail;
+    }
+    s->sweeper_on = 1;
     *out = s;
     return PL_OK;
 fail:

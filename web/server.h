@@ -26,10 +26,14 @@ typedef struct pl_server_opts {
     unsigned max_conns;        /* 0 = 1024 */
     unsigned max_conns_per_ip; /* 0 = 512 */
     unsigned timeout_s;        /* idle/slow connection timeout; 0 = 15 */
-    unsigned cache_mb;         /* answer cache budget in MiB; 0 = 64 */
-    int no_cache;              /* no answer cache */
-    int quiet;                 /* no access log */
-    FILE *log;                 /* access log; NULL = stderr */
+    /* A request's head (line and headers) must be in within this many
+     * seconds of the connection's opening or of the end of its previous
+     * request, however steadily it trickles; 0 = 30.  At least timeout_s. */
+    unsigned head_timeout_s;
+    unsigned cache_mb; /* answer cache budget in MiB; 0 = 64 */
+    int no_cache;      /* no answer cache */
+    int quiet;         /* no access log */
+    FILE *log;         /* access log; NULL = stderr */
     /* Allowed CORS origins; none = "*" (any). */
     const char *cors_origins[PL_SERVER_MAX_ORIGINS];
     size_t n_cors_origins;

@@ -92,11 +92,26 @@ struct pl_server {
         _Atomic uint64_t connections;
         _Atomic uint64_t refused;
         _Atomic uint64_t cache_hits, cache_misses;
+        _Atomic uint64_t head_timeouts;
     } m;
+    /* Every open connection, for the head-deadline sweeper (conns_mu). */
+    pthread_mutex_t conns_mu;
+    struct pl_conn *conns;
+    uint64_t head_timeout_us;
+    pthread_t sweeper;
+    int sweeper_on;
+    atomic_int sweeper_stop;
 };
 
 /* State of one connection, reused by its keep-alive requests. */
 typedef struct pl_conn {
+    struct pl_conn *prev, *next; /* pl_server.conns, under conns_mu */
+    int fd;                      /* the socket (MHD owns and closes it) */
+    int cut;                     /* shut down by the sweeper (under conns_mu) */
+    /* Waiting for a request head since head_since_us (the opening or the
+     * end of the previous request); cleared once the handler sees it. */
+    atomic_int in_head;
+    _Atomic uint64_t head_since_us;
     int active;   /* a request is under way (counted in in_flight) */
     int seen;     /* the handler has been called for this request */
     int answered; /* the handler has queued its answer */

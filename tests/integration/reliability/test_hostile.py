@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -63,7 +64,7 @@ class Server:
     def __init__(self, db):
         self.errf = tempfile.TemporaryFile()
         self.p = subprocess.Popen([EXE, "serve", "--db", db, "--port", "0", "--threads", "2",
-                                   "--timeout", "2", "--quiet"],
+                                   "--timeout", "2", "--request-timeout", "3", "--quiet"],
                                   stdout=subprocess.PIPE, stderr=self.errf)
         line = self.p.stdout.readline()
         m = re.match(rb"listening on http://127\.0\.0\.1:(\d+)", line)
@@ -326,23 +327,35 @@ def run_cases(srv, db):
         s.close()
     check("slowloris connections are dropped by the idle timeout (%d of 50)" % closed,
           closed == 50)
-    # A client that sends one byte per 0.5 s resets the idle timeout each
-    # time (a known limit, docs/reliability.md); what matters is that it
-    # holds one connection only and others are served meanwhile.
+    # A client that sends one byte per 0.25 s resets the idle timeout each
+    # time; the head deadline (--request-timeout 3) cuts it, and others are
+    # served meanwhile.
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT)
     t0 = time.time()
     served = []
-    for i, b in enumerate(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 20):
+    cut_at = None
+    for i, b in enumerate(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 60):
         try:
             s.sendall(bytes([b]))
+            r, _, _ = select.select([s], [], [], 0.25)
+            if r and s.recv(64) == b"":
+                cut_at = time.time() - t0
+                break
         except OSError:
+            cut_at = time.time() - t0
             break
-        time.sleep(0.25)
         if i % 10 == 5:
             served.append(srv.get("/healthz")[0])
     s.close()
-    check("one byte every 0.25 s for %.1f s: others served meanwhile (%s)" % (
-        time.time() - t0, served), served and all(x == 200 for x in served))
+    check("one byte every 0.25 s: others served meanwhile (%s)" % served,
+          served and all(x == 200 for x in served))
+    check("one byte every 0.25 s: closed by the 3 s head deadline (after %s s)" % (
+        "%.2f" % cut_at if cut_at is not None else "never"),
+          cut_at is not None and 2.8 <= cut_at <= 5.0)
+    st, _, body = srv.get("/metrics")
+    m = re.search(rb"^plumbline_http_head_timeouts_total (\d+)$", body or b"", re.M)
+    check("the cut is counted in plumbline_http_head_timeouts_total (%s)" % (
+        m.group(1).decode() if m else None), st == 200 and m and int(m.group(1)) >= 1)
     # Pipelining: 100 requests in one write.
     out = srv.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 100, wait=TIMEOUT)
     n200 = len(re.findall(rb"HTTP/1\.1 200", out))
