@@ -403,7 +403,10 @@ static int run_pass(run *r)
             } else if (c->coord && e.matched != w->matched) {
                 if (e.matched < w->matched)
                     continue;
-            } else if (c->cap && !r->exhaustive && pl_it_doc_bound(it) + pmax <= w->score) {
+            } else if (!prune && c->cap && !r->exhaustive &&
+                       pl_it_doc_bound(it) + pmax <= w->score) {
+                /* (with prune the same bound was checked above, against the
+                 * same heap) */
                 continue; /* cannot win: ties go to the lower docid, already in */
             }
         }
