@@ -580,6 +580,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                 s->conns->prev = conn;
             s->conns = conn;
             pthread_mutex_unlock(&s->conns_mu);
+            conn->listed = 1;
         }
         return;
     }
@@ -590,7 +591,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     /* libmicrohttpd reports the close before it closes the socket, so once
      * the connection is off the list the sweeper can no longer touch an fd
      * number that a new connection may reuse. */
-    if (conn && (conn->prev || conn->next || s->conns == conn)) {
+    if (conn && conn->listed) {
         pthread_mutex_lock(&s->conns_mu);
         if (conn->prev)
             conn->prev->next = conn->next;

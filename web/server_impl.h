@@ -108,6 +108,7 @@ typedef struct pl_conn {
     struct pl_conn *prev, *next; /* pl_server.conns, under conns_mu */
     int fd;                      /* the socket (MHD owns and closes it) */
     int cut;                     /* shut down by the sweeper (under conns_mu) */
+    int listed;                  /* on pl_server.conns (set once, by its loop thread) */
     /* Waiting for a request head since head_since_us (the opening or the
      * end of the previous request); cleared once the handler sees it. */
     atomic_int in_head;
