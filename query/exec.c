@@ -92,7 +92,6 @@ typedef struct term_it {
     uint32_t tf_doc;  /* docid tf[] belongs to */
     uint32_t bm_last; /* last docid of the block bm_bound holds for */
     double bm_bound;
-    uint32_t bm_minlen[PL_NFIELDS]; /* shortest field of the block with an occurrence */
     /* Top-k without exact totals: a document scoring at most floor is
      * thrown away, so whole blocks whose bound is at most floor are
      * stepped over (their entries never decoded).  -HUGE_VAL: never. */
@@ -257,8 +256,6 @@ static int term_block(term_it *t)
     }
     t->bm_last = last;
     t->bm_bound = term_bound_impacts(t, &imp);
-    for (int f = 0; f < PL_NFIELDS; f++) /* pairs ascend: the first is the shortest */
-        t->bm_minlen[f] = imp.n[f] ? imp.len[f][0] : 0;
     return 0;
 }
 
@@ -454,22 +451,49 @@ static int it_block_last(pl_it *it, uint32_t *last)
     return 0;
 }
 
-/* Upper bound of the current document's score from the postings alone
- * (no document metadata is read): a term's bm25f with the document's own
- * tfs and, for each field, the shortest length of that field in the block
- * (a field with an occurrence in this document is at least that long); an
- * AND's and a phrase's the sum of their kids'; any other node's bound().
- * A candidate that cannot win is dropped before its metadata (a likely
- * cache miss) is fetched. */
+static void exec_normf(pl_exec *x)
+{
+    const pl_rank_params *rp = x->rp;
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        double avg = x->avg[f] > 0 ? x->avg[f] : 1;
+        for (int c = 0; c < 256; c++)
+            x->normf[f][c] =
+                rp->w[f] / (1 - rp->b[f] + rp->b[f] * (double)pl_len_floor((uint8_t)c) / avg);
+    }
+    x->normf_ready = 1;
+}
+
+/* A term's bm25f at the document's own tfs and the shortest lengths its
+ * length codes allow: three bytes of a dense array, where the exact
+ * lengths are a likely cache miss in docmeta.  Length codes round down,
+ * so this is at least the score (up to the slack). */
+static double term_doc_bound(term_it *t)
+{
+    static const uint8_t none[PL_NFIELDS]; /* no docmeta: lengths 0, as term_score */
+    pl_exec *x = t->x;
+    uint32_t d = t->base.docid;
+    if (!x->normf_ready)
+        exec_normf(x);
+    const uint8_t *q = x->lq && d && d <= x->max_docid ? x->lq + (size_t)d * PL_NFIELDS : none;
+    const uint32_t *tf = term_tf(t);
+    double w = 0;
+    for (int f = 0; f < PL_NFIELDS; f++)
+        if ((t->fields & (1u << f)) && tf[f])
+            w += tf[f] * x->normf[f][q[f]];
+    return saturate(x, t->idf, w) * BOUND_SLACK;
+}
+
+/* Upper bound of the current document's score without its docmeta: a
+ * term's term_doc_bound; an AND's and a phrase's the sum of their kids';
+ * any other node's bound().  A candidate that cannot win is dropped before
+ * its metadata (a likely cache miss) is fetched.  On kdocs-100k this
+ * bound is within the length codes' rounding of the score, where the
+ * block's shortest lengths it replaced let most candidates of a dense AND
+ * through to be scored. */
 double pl_it_doc_bound(pl_it *it)
 {
-    if (it->vt == &term_vt) {
-        term_it *t = (term_it *)it;
-        term_block(t); /* an error is in x->err; the bound is then max_score */
-        if (!t->bm_last)
-            return it->max_score;
-        return bm25f(t->x, t->fields, t->idf, term_tf(t), t->bm_minlen) * BOUND_SLACK;
-    }
+    if (it->vt == &term_vt)
+        return term_doc_bound((term_it *)it);
     if (it->vt != &and_vt && it->vt != &phrase_vt)
         return it->vt->bound(it);
     multi_it *m = (multi_it *)it;
@@ -1198,6 +1222,8 @@ int pl_exec_init(pl_exec *x, pl_snap *snap, const pl_rank_params *rp, pl_error *
         x->n_docs = 1;
     for (int f = 0; f < PL_NFIELDS; f++)
         x->avg[f] = pl_snap_avg_len(snap, f);
+    x->lq = pl_snap_len_codes(snap);
+    x->max_docid = pl_snap_max_docid(snap);
     return PL_OK;
 }
 

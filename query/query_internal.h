@@ -117,6 +117,13 @@ typedef struct pl_exec {
     double avg[PL_NFIELDS];
     pl_error *err;
     uint32_t explain_doc; /* the document explain() reports on */
+    /* Score bounds from the one-byte field lengths (pl_snap_len_codes):
+     * normf[f][code] is field f's weight over its length norm at the
+     * shortest length of the code, filled on first use. */
+    const uint8_t *lq;
+    uint32_t max_docid;
+    int normf_ready;
+    double normf[PL_NFIELDS][256];
 } pl_exec;
 
 int pl_exec_init(pl_exec *x, pl_snap *snap, const pl_rank_params *rp, pl_error *err);
@@ -126,9 +133,10 @@ int pl_exec_build(pl_exec *x, const pl_qnode *n, pl_it **out);
  * be thrown away, so phrase nodes may skip their position checks.  Raise
  * it as the threshold rises; never lower it. */
 void pl_it_set_floor(pl_it *it, double floor);
-/* Upper bound of the current document's score read from the postings
- * only (tfs and block field lengths, no document metadata): at most
- * it->vt->bound(it). */
+/* Upper bound of the current document's score from its tfs and its
+ * one-byte field lengths (pl_snap_len_codes), no document metadata read:
+ * at least the score; for a term or an AND of terms within a few percent
+ * of it. */
 double pl_it_doc_bound(pl_it *it);
 void pl_it_free(pl_it *it);
 /* Number of kids of an OR iterator matching its current document. */

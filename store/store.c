@@ -241,6 +241,7 @@ typedef struct view {
     uint64_t generation;
     uint32_t max_docid, live;
     pl_docmeta *dm; /* [0..max_docid] */
+    uint8_t *lq;    /* [(max_docid + 1) * PL_NFIELDS]: pl_len_code of dm's len */
     double avg[PL_NFIELDS];
     char **tracks; /* [1..ntracks] */
     size_t ntracks;
@@ -287,6 +288,7 @@ static void view_unref(view *v)
     if (!v || --v->refs > 0)
         return;
     pl_free(v->dm);
+    pl_free(v->lq);
     for (size_t i = 0; i <= v->ntracks && v->tracks; i++)
         pl_free(v->tracks[i]);
     pl_free(v->tracks);
@@ -492,7 +494,8 @@ static int view_load(genenv *ge, MDB_txn *txn, view **out, pl_error *err)
     c = NULL;
     /* docmeta: one cursor pass, O(docs) once per generation. */
     v->dm = pl_calloc((size_t)v->max_docid + 1, sizeof *v->dm);
-    if (!v->dm)
+    v->lq = pl_calloc((size_t)v->max_docid + 1, PL_NFIELDS);
+    if (!v->dm || !v->lq)
         goto oom;
     double sum[PL_NFIELDS] = {0};
     rc = mdb_cursor_open(txn, ge->dbi[PL_DB_DOCMETA], &c);
@@ -508,6 +511,8 @@ static int view_load(genenv *ge, MDB_txn *txn, view **out, pl_error *err)
             corrupt_at(err, "%s: docmeta of docid %u", ge->path, id);
             goto fail;
         }
+        for (int f = 0; f < PL_NFIELDS; f++)
+            v->lq[(size_t)id * PL_NFIELDS + f] = pl_len_code(m->len[f]);
         if (!(m->flags & PL_DOC_DELETED)) {
             v->live++;
             for (int f = 0; f < PL_NFIELDS; f++)
@@ -692,6 +697,32 @@ const pl_docmeta *pl_snap_docmeta(const pl_snap *snap, uint32_t docid)
     if (docid == 0 || docid > snap->v->max_docid)
         return NULL;
     return &snap->v->dm[docid];
+}
+
+const uint8_t *pl_snap_len_codes(const pl_snap *snap)
+{
+    return snap->v->lq;
+}
+
+/* Codes 0..127 are the lengths themselves; from 128 on, 16 codes for each
+ * power of two from 2^7 to 2^14, the 4 bits after the leading one
+ * (rounded down); 255 also stands for every length above its floor. */
+uint8_t pl_len_code(uint32_t len)
+{
+    if (len < 128)
+        return (uint8_t)len;
+    int e = 31 - __builtin_clz(len); /* 2^e <= len < 2^(e+1), e >= 7 */
+    if (e > 14)
+        return 255;
+    return (uint8_t)(128 + (e - 7) * 16 + ((len >> (e - 4)) & 15));
+}
+
+uint32_t pl_len_floor(uint8_t code)
+{
+    if (code < 128)
+        return code;
+    uint32_t e = 7 + (uint32_t)(code - 128) / 16, m = (code - 128) % 16;
+    return (16 + m) << (e - 4);
 }
 
 double pl_snap_avg_len(const pl_snap *snap, int field)

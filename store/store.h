@@ -82,6 +82,16 @@ uint32_t pl_snap_max_docid(const pl_snap *snap); /* docids are 1..max */
 uint32_t pl_snap_doc_count(const pl_snap *snap); /* live documents */
 /* NULL for a docid out of range; check PL_DOC_DELETED in flags. */
 const pl_docmeta *pl_snap_docmeta(const pl_snap *snap, uint32_t docid);
+/* Every document's field lengths as one byte each (pl_len_code), at
+ * [docid * PL_NFIELDS + field] for docids 0..max: 3 bytes a document
+ * where its docmeta takes 32, so that a score bound over a dense run of
+ * candidates stays in cache.  Built from docmeta at open. */
+const uint8_t *pl_snap_len_codes(const pl_snap *snap);
+/* A length as one byte: lengths below 128 exactly, longer ones by their 5
+ * leading bits, rounded down; codes ascend with the length.
+ * pl_len_floor(pl_len_code(n)) <= n, within 1/16 of it up to 2^15. */
+uint8_t pl_len_code(uint32_t len);
+uint32_t pl_len_floor(uint8_t code);
 double pl_snap_avg_len(const pl_snap *snap, int field);              /* over live docs */
 const char *pl_snap_track_name(const pl_snap *snap, uint16_t track); /* "" for 0 */
 const char *pl_snap_source_name(const pl_snap *snap, uint16_t source);

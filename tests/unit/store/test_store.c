@@ -256,6 +256,30 @@ static void test_positions_codec(void **state)
     pl_buf_free(&b);
 }
 
+/* One-byte lengths: exact below 128, a floor within 1/16 above, codes
+ * ascending with the length (so a bound from them is never below a score),
+ * and every length of docmeta coded in the snapshot's array. */
+static void test_len_codes(void **state)
+{
+    (void)state;
+    uint8_t prev = 0;
+    for (uint32_t n = 0; n < 200000; n++) {
+        uint8_t c = pl_len_code(n);
+        uint32_t fl = pl_len_floor(c);
+        assert_true(c >= prev);
+        prev = c;
+        assert_true(fl <= n);
+        assert_int_equal(pl_len_code(fl), c); /* the floor is the code's own */
+        if (n < 128)
+            assert_int_equal(fl, n);
+        else if (n < 32768)
+            assert_true((double)(n - fl) < n / 16.0);
+    }
+    assert_int_equal(pl_len_code(UINT32_MAX), 255);
+    assert_true(pl_len_floor(255) <= 32768);
+    assert_true(pl_len_floor(254) < pl_len_floor(255));
+}
+
 static void test_small_codecs(void **state)
 {
     (void)state;
@@ -504,6 +528,10 @@ static void test_roundtrip(void **state)
     assert_int_equal(pl_snap_doc_count(sn), 301);
     assert_int_equal(pl_snap_max_docid(sn), 301);
     assert_int_equal(pl_snap_check(sn, &err), PL_OK);
+    const uint8_t *lq = pl_snap_len_codes(sn);
+    for (uint32_t d = 1; d <= 301; d++)
+        for (int f = 0; f < PL_NFIELDS; f++)
+            assert_int_equal(lq[d * PL_NFIELDS + f], pl_len_code(pl_snap_docmeta(sn, d)->len[f]));
     pl_terminfo ti;
     assert_int_equal(pl_snap_term(sn, "common", 6, &ti, &err), PL_OK);
     assert_int_equal(ti.df, 300);
@@ -1096,6 +1124,7 @@ int main(void)
         cmocka_unit_test(test_chunk_impacts),
         cmocka_unit_test(test_positions_codec),
         cmocka_unit_test(test_small_codecs),
+        cmocka_unit_test(test_len_codes),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_seek),
         cmocka_unit_test(test_spill_same_index),
