@@ -85,6 +85,7 @@ typedef struct term_it {
     pl_it base;
     pl_exec *x;
     pl_postings *p;
+    pl_block *blk; /* p's current chunk (pl_postings_block) */
     unsigned fields;
     double idf;
     const char *term;
@@ -101,7 +102,10 @@ typedef struct term_it {
 static const uint32_t *term_tf(term_it *t)
 {
     if (t->tf_doc != t->base.docid) {
-        pl_postings_tf(t->p, t->tf);
+        if (t->base.docid && t->base.docid != PL_DOC_END)
+            pl_block_tf(t->blk, t->blk->i, t->tf);
+        else
+            memset(t->tf, 0, sizeof t->tf);
         t->tf_doc = t->base.docid;
     }
     return t->tf;
@@ -335,6 +339,7 @@ static int term_new(pl_exec *x, const char *term, size_t len, unsigned fields, u
     t->base.vt = &term_vt;
     t->x = x;
     t->p = p;
+    t->blk = pl_postings_block(p);
     t->fields = fields;
     t->term = term;
     t->idf = idf_of(x, ti ? ti->df : 1);
@@ -378,6 +383,68 @@ static int leapfrog(pl_it **k, size_t n, uint32_t target)
     return 1;
 }
 
+/* The leapfrog of an AND or a phrase whose kids are all terms: the same
+ * walk, but each kid steps through its chunk's unpacked docids in place
+ * (pl_block) and calls into the store only to load another chunk.  In a
+ * dense AND of frequent words most of a query's time is this loop; the
+ * generic one costs a seek through two layers of calls per step.  The
+ * kids' docids are kept current.  Block skipping by the floor (term_settle)
+ * is left to the AND's window check. */
+static inline int term_step_to(term_it *t, uint32_t d)
+{
+    pl_block *b = t->blk;
+    uint32_t cur = t->base.docid;
+    if (cur >= d && cur != 0)
+        return 1;
+    if (cur != 0 && cur != PL_DOC_END && b->docid[b->n - 1] >= d) {
+        uint32_t i = b->i;
+        while (b->docid[i] < d)
+            i++;
+        b->i = i;
+        t->base.docid = b->docid[i];
+        return 1;
+    }
+    if (cur == PL_DOC_END)
+        return 0;
+    int rc = pl_postings_seek(t->p, d);
+    if (rc < 0) {
+        t->base.docid = PL_DOC_END;
+        return pl_error_set(t->x->err, PL_ECORRUPT, "postings of '%s' do not decode", t->term);
+    }
+    t->base.docid = rc ? pl_postings_docid(t->p) : PL_DOC_END;
+    return rc;
+}
+
+static int terms_leapfrog(pl_it **k, size_t n, uint32_t target)
+{
+    for (;;) {
+        uint32_t d = target;
+        size_t i = 0, agree = 0;
+        while (agree < n) {
+            term_it *t = (term_it *)k[i];
+            int rc = term_step_to(t, d);
+            if (rc <= 0)
+                return rc;
+            if (t->base.docid > d) {
+                d = t->base.docid;
+                agree = 1;
+            } else {
+                agree++;
+            }
+            i = i + 1 == n ? 0 : i + 1;
+        }
+        /* a kid restricted to some fields must have its occurrence there */
+        int ok = 1;
+        for (size_t j = 0; j < n && ok; j++)
+            ok = term_in_fields((term_it *)k[j]);
+        if (ok)
+            return 1;
+        if (d >= PL_DOC_END - 1)
+            return 0;
+        target = d + 1;
+    }
+}
+
 static int cmp_cost(const void *a, const void *b)
 {
     const pl_it *x = *(pl_it *const *)a, *y = *(pl_it *const *)b;
@@ -407,6 +474,7 @@ typedef struct multi_it {
     /* AND: the sum of the kids' block bounds, valid up to win_last */
     double win_bound;
     uint32_t win_last;
+    int all_terms; /* AND / PHRASE / NEAR: every kid a TERM (terms_leapfrog) */
 } multi_it;
 
 static void multi_free(pl_it *it)
@@ -477,9 +545,15 @@ static double term_doc_bound(term_it *t)
     const uint8_t *q = x->lq && d && d <= x->max_docid ? x->lq + (size_t)d * PL_NFIELDS : none;
     const uint32_t *tf = term_tf(t);
     double w = 0;
-    for (int f = 0; f < PL_NFIELDS; f++)
-        if ((t->fields & (1u << f)) && tf[f])
-            w += tf[f] * x->normf[f][q[f]];
+    if (t->fields == PL_FIELDS_ALL) { /* most terms: no mask, selects not branches */
+        w += tf[0] ? tf[0] * x->normf[0][q[0]] : 0;
+        w += tf[1] ? tf[1] * x->normf[1][q[1]] : 0;
+        w += tf[2] ? tf[2] * x->normf[2][q[2]] : 0;
+    } else {
+        for (int f = 0; f < PL_NFIELDS; f++)
+            if ((t->fields & (1u << f)) && tf[f])
+                w += tf[f] * x->normf[f][q[f]];
+    }
     return saturate(x, t->idf, w) * BOUND_SLACK;
 }
 
@@ -512,7 +586,7 @@ static int and_seek(pl_it *it, uint32_t target)
         return 1;
     int rc;
     for (;;) {
-        rc = leapfrog(m->kids, m->n, target);
+        rc = m->all_terms ? terms_leapfrog(m->kids, m->n, target) : leapfrog(m->kids, m->n, target);
         if (rc != 1 || m->floor == -HUGE_VAL)
             break;
         /* Block-max AND: the kids' block bounds hold up to the nearest of
@@ -527,8 +601,20 @@ static int and_seek(pl_it *it, uint32_t target)
             }
             m->win_bound = and_bound(it);
         }
-        if (m->win_bound > m->floor)
-            break;
+        if (m->win_bound > m->floor) {
+            /* A document that cannot beat the floor is dropped here, not
+             * handed to the caller (which would drop it by the same
+             * bound): most candidates of a dense AND, once the top k
+             * fills. */
+            if (!m->all_terms || pl_it_doc_bound(it) > m->floor)
+                break;
+            if (d >= PL_DOC_END - 1) {
+                rc = 0;
+                break;
+            }
+            target = d + 1;
+            continue;
+        }
         if (m->win_last >= PL_DOC_END - 1) {
             rc = 0;
             break;
@@ -667,13 +753,15 @@ static int phrase_seek(pl_it *it, uint32_t target)
     if (it->docid >= target && it->docid != 0)
         return 1;
     for (;;) {
-        int rc = leapfrog(m->kids, m->n, target);
+        int rc =
+            m->all_terms ? terms_leapfrog(m->kids, m->n, target) : leapfrog(m->kids, m->n, target);
         if (rc <= 0) {
             it->docid = PL_DOC_END;
             return rc;
         }
         uint32_t d = m->kids[0]->docid;
-        if (m->floor > -HUGE_VAL && and_score(it) <= m->floor) {
+        if (m->floor > -HUGE_VAL &&
+            (pl_it_doc_bound(it) <= m->floor || and_score(it) <= m->floor)) {
             target = d + 1;
             continue;
         }
@@ -1190,6 +1278,9 @@ static int build(pl_exec *x, const pl_qnode *n, unsigned pflags, pl_it **out)
         m->base.max_score = sum;
         m->base.cost = mincost;
         qsort(m->kids, m->n, sizeof *m->kids, cmp_cost);
+        m->all_terms = 1;
+        for (size_t i = 0; i < m->n; i++)
+            m->all_terms &= m->kids[i]->vt == &term_vt;
         break;
     case PL_Q_OR:
         m->base.max_score = sum;

@@ -20,13 +20,21 @@
  *                 (field length, tf) pairs no document of the chunk beats
  *                 on both (pl_impacts in store.h), which bound any BM25
  *                 score of the block whatever its parameters,
- *               n times: varint docid (the first absolute, then gaps >= 1),
- *                        varint h = body_tf << 2 | (title_tf > 0) << 1
- *                                   | (people_tf > 0),
- *                        [varint title_tf if flagged], [varint people_tf].
- *             The last docid must equal the key's.  Terms never contain
- *             '\0', so keys sort by term then by docid, and seek(target) is
- *             one MDB_SET_RANGE on term '\0' BE32(target).
+ *               byte g (0..32), varint first docid (>= 1),
+ *               then four bit-packed sections, each of fixed-width values
+ *               packed from bit 0 least significant bit first and padded
+ *               with zero bits to a whole byte (pl_bits_get):
+ *                 n - 1 values of g bits: docid gaps minus 1,
+ *                 for each field f (title, people, body) n values of
+ *                 bits(max_tf[f]) bits: the tfs (0 bits when max_tf is 0).
+ *             The value ends with the last section.  Every docid and every
+ *             tf is at a computed bit offset: a reader unpacks the docids
+ *             of a chunk without touching its tfs, and reads the tfs of
+ *             the documents it stops on only.  Each document has a tf > 0
+ *             in some field, the block max is the largest tf of each
+ *             field, and the last docid must equal the key's.  Terms never
+ *             contain '\0', so keys sort by term then by docid, and
+ *             seek(target) is one MDB_SET_RANGE on term '\0' BE32(target).
  *   positions same keys as postings -> for each doc of the chunk, for each
  *             field with tf > 0: tf varints, the first the position within
  *             the field, then gaps >= 1.  A position in the API is
@@ -225,6 +233,26 @@ void pl_impacts_compute(const uint32_t (*tf)[PL_NFIELDS], const uint32_t (*len)[
     }
 }
 
+/* Packs count values of width bits (each below 2^width) at w, zero bits
+ * padding the last byte; returns the end. */
+static uint8_t *bits_put(uint8_t *w, const uint32_t *v, size_t count, unsigned width)
+{
+    uint64_t acc = 0;
+    unsigned have = 0;
+    if (!width)
+        return w;
+    for (size_t i = 0; i < count; i++) {
+        acc |= (uint64_t)v[i] << have;
+        for (have += width; have >= 8; have -= 8) {
+            *w++ = (uint8_t)acc;
+            acc >>= 8;
+        }
+    }
+    if (have)
+        *w++ = (uint8_t)acc;
+    return w;
+}
+
 int pl_chunk_encode_impacts(pl_buf *out, const uint32_t *docid, const uint32_t (*tf)[PL_NFIELDS],
                             const pl_impacts *imp, size_t n)
 {
@@ -251,8 +279,19 @@ int pl_chunk_encode_impacts(pl_buf *out, const uint32_t *docid, const uint32_t (
         }
     }
     size_t ilen = (size_t)(iw - ibuf);
-    /* Worst case 6 varints of 5 bytes per doc plus the header. */
-    if (pl_buf_reserve(out, 32 + ilen + n * 30) != PL_OK)
+    uint32_t maxgap = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (docid[i] <= docid[i - 1])
+            return PL_EUSAGE;
+        if (docid[i] - docid[i - 1] - 1 > maxgap)
+            maxgap = docid[i] - docid[i - 1] - 1;
+    }
+    if (n == 0 || n > PL_CHUNK_DOCS || docid[0] == 0)
+        return PL_EUSAGE;
+    unsigned g = pl_bits_width(maxgap);
+    /* header varints, the impacts, g and the first docid, 4 sections of at
+     * most 32 bits a value (and their padding bytes) */
+    if (pl_buf_reserve(out, 32 + ilen + 6 + n * 16 + 4) != PL_OK)
         return PL_ENOMEM;
     uint8_t *w = (uint8_t *)out->p + out->n, *w0 = w;
     w = put_v(w, n);
@@ -261,15 +300,16 @@ int pl_chunk_encode_impacts(pl_buf *out, const uint32_t *docid, const uint32_t (
     w = put_v(w, ilen);
     memcpy(w, ibuf, ilen);
     w += ilen;
-    for (size_t i = 0; i < n; i++) {
-        w = put_v(w, i ? docid[i] - docid[i - 1] : docid[i]);
-        uint64_t h = (uint64_t)tf[i][PL_FIELD_BODY] << 2 | (tf[i][PL_FIELD_TITLE] > 0) << 1 |
-                     (tf[i][PL_FIELD_PEOPLE] > 0);
-        w = put_v(w, h);
-        if (tf[i][PL_FIELD_TITLE])
-            w = put_v(w, tf[i][PL_FIELD_TITLE]);
-        if (tf[i][PL_FIELD_PEOPLE])
-            w = put_v(w, tf[i][PL_FIELD_PEOPLE]);
+    *w++ = (uint8_t)g;
+    w = put_v(w, docid[0]);
+    uint32_t vals[PL_CHUNK_DOCS];
+    for (size_t i = 1; i < n; i++)
+        vals[i - 1] = docid[i] - docid[i - 1] - 1;
+    w = bits_put(w, vals, n - 1, g);
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        for (size_t i = 0; i < n; i++)
+            vals[i] = tf[i][f];
+        w = bits_put(w, vals, n, pl_bits_width(mx[f]));
     }
     out->n += (size_t)(w - w0);
     out->p[out->n] = 0;
@@ -340,26 +380,40 @@ int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chun
     if (pl_impacts_decode(p, p + ilen, c->max_tf, &c->imp, err))
         return PL_ECORRUPT;
     p += ilen;
-    uint64_t d = 0;
+    uint32_t g, first;
+    if (p >= end)
+        return pl_error_set(err, PL_ECORRUPT, "postings chunk: truncated before the docids");
+    g = *p++;
+    if (g > 32)
+        return pl_error_set(err, PL_ECORRUPT, "postings chunk: docid gaps of %u bits", g);
+    if (get32(&p, end, &first, "postings chunk", err))
+        return PL_ECORRUPT;
+    if (first == 0)
+        return pl_error_set(err, PL_ECORRUPT, "postings chunk: docid 0");
+    const uint8_t *sec[PL_NFIELDS + 1];
+    unsigned wid[PL_NFIELDS + 1] = {g};
+    size_t need = pl_bits_bytes(n - 1, g);
+    sec[0] = p;
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        wid[f + 1] = pl_bits_width(c->max_tf[f]);
+        sec[f + 1] = p + need;
+        need += pl_bits_bytes(n, wid[f + 1]);
+    }
+    if ((size_t)(end - p) != need)
+        return pl_error_set(err, PL_ECORRUPT,
+                            "postings chunk: %zu bytes of docids and tfs, %zu expected",
+                            (size_t)(end - p), need);
+    uint64_t d = first;
     uint32_t seen[PL_NFIELDS] = {0};
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t gap, h;
-        if (pl_varint_get(&p, end, &gap) || pl_varint_get(&p, end, &h))
-            return pl_error_set(err, PL_ECORRUPT, "postings chunk: truncated at doc %u", i);
-        if ((i && gap == 0) || (!i && gap == 0) || d + gap > UINT32_MAX)
-            return pl_error_set(err, PL_ECORRUPT, "postings chunk: docids do not ascend");
-        d += gap;
-        if (h >> 2 > UINT32_MAX)
-            return pl_error_set(err, PL_ECORRUPT, "postings chunk: bad tf");
+        if (i) {
+            d += (uint64_t)pl_bits_get(sec[0], sec[1], i - 1, g) + 1;
+            if (d > UINT32_MAX)
+                return pl_error_set(err, PL_ECORRUPT, "postings chunk: docids do not ascend");
+        }
         uint32_t *tf = c->tf[i];
-        tf[PL_FIELD_BODY] = (uint32_t)(h >> 2);
-        tf[PL_FIELD_TITLE] = tf[PL_FIELD_PEOPLE] = 0;
-        if ((h & 2) &&
-            (get32(&p, end, &tf[PL_FIELD_TITLE], "postings chunk", err) || tf[PL_FIELD_TITLE] == 0))
-            return pl_error_set(err, PL_ECORRUPT, "postings chunk: bad title tf");
-        if ((h & 1) && (get32(&p, end, &tf[PL_FIELD_PEOPLE], "postings chunk", err) ||
-                        tf[PL_FIELD_PEOPLE] == 0))
-            return pl_error_set(err, PL_ECORRUPT, "postings chunk: bad people tf");
+        for (int f = 0; f < PL_NFIELDS; f++)
+            tf[f] = pl_bits_get(sec[f + 1], f + 2 <= PL_NFIELDS ? sec[f + 2] : end, i, wid[f + 1]);
         if (!tf[0] && !tf[1] && !tf[2])
             return pl_error_set(err, PL_ECORRUPT, "postings chunk: doc %u has no occurrence",
                                 (unsigned)d);
@@ -377,9 +431,6 @@ int pl_chunk_decode(const uint8_t *p, const uint8_t *end, uint32_t last, pl_chun
         if (seen[f] != c->max_tf[f])
             return pl_error_set(err, PL_ECORRUPT, "postings chunk: block max %u, largest tf %u",
                                 c->max_tf[f], seen[f]);
-    if (p != end)
-        return pl_error_set(err, PL_ECORRUPT, "postings chunk: %zu trailing bytes",
-                            (size_t)(end - p));
     if (d != last)
         return pl_error_set(err, PL_ECORRUPT, "postings chunk: ends at %u, key says %u",
                             (unsigned)d, last);

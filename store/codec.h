@@ -11,6 +11,8 @@
 
 #include "store.h"
 
+#include <string.h>
+
 /* Documents per postings chunk: the unit of seek skipping and of the
  * block-max bound.  A chunk of 128 docs decodes in about a microsecond. */
 #define PL_CHUNK_DOCS 128
@@ -37,6 +39,41 @@ typedef struct pl_chunk {
     uint32_t docid[PL_CHUNK_DOCS];
     uint32_t tf[PL_CHUNK_DOCS][PL_NFIELDS];
 } pl_chunk;
+
+/* ---- bit-packed sections of a postings chunk (format in codec.c) ---- */
+/* Bits needed for v: 0 for 0, else the position of its highest bit + 1. */
+static inline unsigned pl_bits_width(uint32_t v)
+{
+    return v ? 32u - (unsigned)__builtin_clz(v) : 0;
+}
+/* Bytes of a section of count values of w bits. */
+static inline size_t pl_bits_bytes(size_t count, unsigned w)
+{
+    return (count * w + 7) / 8;
+}
+/* Value i of a section of w-bit values (w <= 32) packed from bit 0 of p,
+ * least significant bit first; never reads at or past end. */
+static inline uint32_t pl_bits_get(const uint8_t *p, const uint8_t *end, size_t i, unsigned w)
+{
+    if (!w)
+        return 0;
+    size_t bit = i * w;
+    const uint8_t *q = p + bit / 8;
+    uint64_t x = 0;
+    if (end - q >= 8) {
+        memcpy(&x, q, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        x = __builtin_bswap64(x);
+#endif
+    } else {
+        for (unsigned k = 0; q + k < end; k++)
+            x |= (uint64_t)q[k] << (8 * k);
+    }
+    return (uint32_t)((x >> (bit % 8)) & ((UINT64_C(1) << w) - 1));
+}
+
+/* Largest packed part of a chunk (docid gaps and three tf sections). */
+#define PL_CHUNK_PACKED_MAX (4 * PL_CHUNK_DOCS * 4)
 
 /* Postings keys: term bytes, '\0', big-endian docid.  Returns key length. */
 size_t pl_key_postings(uint8_t *out, const char *term, size_t n, uint32_t docid);

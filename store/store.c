@@ -892,20 +892,20 @@ struct pl_postings {
     MDB_cursor *cur;
     unsigned flags;
     int state;
-    uint32_t i;    /* current doc within the chunk */
     uint32_t last; /* key's last docid */
     pl_terminfo ti;
     size_t tn;
     uint8_t key[PL_KEY_MAX];
     size_t keyn;
-    /* The current chunk, decoded lazily: c.n and c.max_tf from its header
-     * at load, entries [0, dec) into c.docid/c.tf as the iterator reaches
-     * them, so a leapfrog that leaves a chunk early never decodes its
-     * tail.  cp..cend are the undecoded bytes (borrowed from LMDB until the
-     * snapshot ends); dlast is the docid of entry dec - 1. */
+    /* The current chunk: c.n, c.max_tf and every c.docid unpacked at load
+     * (a few ns a chunk entry), the tfs left packed in their sections
+     * (b.tfo, b.tfw) and read only for the documents the iterator stops
+     * on (chunk_tf). */
     pl_chunk c;
-    uint32_t dec, dlast;
-    const uint8_t *cp, *cend;
+    pl_block b; /* b.i is the current entry; b.docid = c.docid, b.pk = pk */
+    /* the packed sections, copied with zero padding so that every value
+     * is one unaligned 8-byte load */
+    uint8_t pk[PL_CHUNK_PACKED_MAX + PL_BITS_PAD];
     /* the chunk's impacts section, decoded only when asked for */
     const uint8_t *ip;
     uint32_t ilen;
@@ -941,8 +941,15 @@ int pl_postings_open(pl_snap *snap, const char *term, size_t n, unsigned flags, 
     it->tn = n;
     memcpy(it->key, term, n);
     it->pos_doc = UINT32_MAX;
+    it->b.docid = it->c.docid;
+    it->b.pk = it->pk;
     *out = it;
     return PL_OK;
+}
+
+pl_block *pl_postings_block(pl_postings *it)
+{
+    return &it->b;
 }
 
 void pl_postings_free(pl_postings *it)
@@ -971,62 +978,24 @@ static inline int get_u32(const uint8_t **p, const uint8_t *end, uint32_t *v)
     return 0;
 }
 
-/* Decodes entries of the current chunk while the index `upto` is not
- * reached or the last decoded docid is below `target` (whichever goes
- * further), with the checks of pl_chunk_decode (codec.c has the format):
- * gaps >= 1, a tf in some field, tfs within the block max, and when the
- * last entry is reached, no trailing bytes and the key's last docid.
- * Cost: a few ns per entry; each entry is decoded once. */
-static int decode_more(pl_postings *it, uint32_t upto, uint32_t target)
+/* The tfs of entry i of the current chunk.  A tf above the block max (a
+ * damaged value: `check` reports it) is read as the block max, so that no
+ * document scores above the bounds the pruning trusts. */
+static inline void chunk_tf(const pl_postings *it, uint32_t i, uint32_t tf[PL_NFIELDS])
 {
-    const uint8_t *p = it->cp, *end = it->cend;
-    uint32_t d = it->dlast, i = it->dec;
-    pl_chunk *c = &it->c;
-    const uint32_t m0 = c->max_tf[0], m1 = c->max_tf[1], m2 = c->max_tf[2];
-    const pl_docmeta *dm = it->snap->v->dm;
-    const uint32_t dmax = it->snap->v->max_docid;
-    if (upto >= c->n)
-        upto = c->n - 1;
-    for (; i < c->n && (i <= upto || d < target); i++) {
-        uint32_t gap, h, *tf = c->tf[i];
-        if (get_u32(&p, end, &gap) || get_u32(&p, end, &h))
-            goto bad;
-        if (gap == 0 || d > UINT32_MAX - gap)
-            goto bad;
-        d += gap;
-        tf[PL_FIELD_BODY] = h >> 2;
-        tf[PL_FIELD_TITLE] = tf[PL_FIELD_PEOPLE] = 0;
-        if ((h & 2) && (get_u32(&p, end, &tf[PL_FIELD_TITLE]) || !tf[PL_FIELD_TITLE]))
-            goto bad;
-        if ((h & 1) && (get_u32(&p, end, &tf[PL_FIELD_PEOPLE]) || !tf[PL_FIELD_PEOPLE]))
-            goto bad;
-        /* h == 0: no occurrence in any field (a set flag has its tf > 0) */
-        if (h == 0 || tf[0] > m0 || tf[1] > m1 || tf[2] > m2)
-            goto bad;
-        c->docid[i] = d;
-        /* The caller reads the metadata of the documents it stops on
-         * (filters, field lengths): start fetching it while the run
-         * decodes.  A cache miss per document was most of a frequent
-         * term's cost, and of a dense AND's, whose leapfrog stops on most
-         * decoded documents of its rarest term (measured: two-term ANDs
-         * of kdocs-100k 15 % faster with prefetches on seeks too). */
-        if (d <= dmax)
-            __builtin_prefetch(&dm[d]);
-    }
-    it->cp = p;
-    it->dlast = d;
-    it->dec = i;
-    if (i == c->n && (p != end || d != it->last))
-        goto bad;
-    return PL_OK;
-bad:
-    it->state = IT_END;
-    return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u of a term does not decode",
-                        it->last);
+    pl_block_tf(&it->b, i, tf);
 }
 
-/* Takes the chunk the cursor returned, if it belongs to the term: reads
- * its header only (entries decode on demand, decode_upto). */
+static int bad_chunk(pl_postings *it, const char *what)
+{
+    it->state = IT_END;
+    return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: %s", it->last, what);
+}
+
+/* Takes the chunk the cursor returned, if it belongs to the term: its
+ * header, every docid (the sections' sizes, the docids' range and the
+ * key's last docid checked as pl_chunk_decode does), and where its tfs
+ * are (codec.c has the format). */
 static int load_chunk(pl_postings *it, int rc, const MDB_val *k, const MDB_val *v)
 {
     if (rc == MDB_NOTFOUND || k->mv_size != it->tn + PL_KEY_SUFFIX ||
@@ -1040,26 +1009,61 @@ static int load_chunk(pl_postings *it, int rc, const MDB_val *k, const MDB_val *
     }
     it->last = pl_be32_get((const uint8_t *)k->mv_data + it->tn + 1);
     const uint8_t *p = v->mv_data, *end = p + v->mv_size;
-    uint32_t n;
-    if (get_u32(&p, end, &n) || n == 0 || n > PL_CHUNK_DOCS || get_u32(&p, end, &it->c.max_tf[0]) ||
-        get_u32(&p, end, &it->c.max_tf[1]) || get_u32(&p, end, &it->c.max_tf[2]) ||
-        get_u32(&p, end, &it->ilen) || it->ilen > (size_t)(end - p)) {
-        it->state = IT_END;
-        return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: bad header",
-                            it->last);
-    }
-    it->c.n = n;
+    uint32_t n, first;
+    pl_chunk *c = &it->c;
+    if (get_u32(&p, end, &n) || n == 0 || n > PL_CHUNK_DOCS || get_u32(&p, end, &c->max_tf[0]) ||
+        get_u32(&p, end, &c->max_tf[1]) || get_u32(&p, end, &c->max_tf[2]) ||
+        get_u32(&p, end, &it->ilen) || it->ilen >= (size_t)(end - p))
+        return bad_chunk(it, "bad header");
     it->ip = p;
     p += it->ilen;
-    it->cp = p;
-    it->cend = end;
-    it->dec = 0;
-    it->dlast = 0;
+    unsigned g = *p++;
+    if (g > 32 || get_u32(&p, end, &first) || first == 0)
+        return bad_chunk(it, "bad header");
+    size_t need = pl_bits_bytes(n - 1, g);
+    pl_block *b = &it->b;
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        b->max_tf[f] = c->max_tf[f];
+        b->tfw[f] = pl_bits_width(c->max_tf[f]);
+        b->tfo[f] = (uint32_t)need;
+        need += pl_bits_bytes(n, b->tfw[f]);
+    }
+    if (need != (size_t)(end - p)) /* (need is at most PL_CHUNK_PACKED_MAX) */
+        return bad_chunk(it, "sections do not fill the value");
+    memcpy(it->pk, p, need);
+    memset(it->pk + need, 0, PL_BITS_PAD);
+    /* the docids, unpacked whole: a branch-free loop of shifts */
+    uint64_t d = first;
+    c->docid[0] = first;
+    if (g == 0) { /* consecutive docids (a very common term) */
+        for (uint32_t i = 1; i < n; i++)
+            c->docid[i] = (uint32_t)++d;
+    } else {
+        for (uint32_t i = 1; i < n; i++) {
+            d += (uint64_t)pl_bits_get_padded(it->pk, i - 1, g) + 1;
+            c->docid[i] = (uint32_t)d;
+        }
+    }
+    if (d != it->last)
+        return bad_chunk(it, "does not end on its key");
+    /* The caller reads the metadata of the documents it stops on (the
+     * length codes for a bound, docmeta for filters and scores): start
+     * fetching it now.  A cache miss per document was most of a frequent
+     * term's cost, and of a dense AND's, whose leapfrog stops on most
+     * documents of its rarest term. */
+    const pl_docmeta *dm = it->snap->v->dm;
+    const uint8_t *lq = it->snap->v->lq;
+    if (it->last <= it->snap->v->max_docid)
+        for (uint32_t i = 0; i < n; i++) {
+            __builtin_prefetch(&dm[c->docid[i]]);
+            __builtin_prefetch(&lq[(size_t)c->docid[i] * PL_NFIELDS]);
+        }
+    c->n = b->n = n;
     /* the key's suffix is the only part that changes within the term */
     memcpy(it->key + it->tn + 1, (const uint8_t *)k->mv_data + it->tn + 1, PL_KEY_SUFFIX - 1);
     it->keyn = k->mv_size;
     it->state = IT_IN;
-    it->i = 0;
+    it->b.i = 0;
     it->pos_loaded = 0;
     it->pos_doc = UINT32_MAX;
     return 1;
@@ -1081,24 +1085,19 @@ int pl_postings_next(pl_postings *it)
     int r = 1;
     if (it->state == IT_BEFORE) {
         r = seek_chunk(it, 0);
-    } else if (++it->i >= it->c.n) {
+    } else if (++it->b.i >= it->c.n) {
         MDB_val k, v;
         int rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
         r = load_chunk(it, rc, &k, &v);
     }
-    if (r <= 0)
-        return r;
-    /* a run of next() decodes a few entries per call, not one */
-    if (it->i >= it->dec && decode_more(it, it->i + 7, 0) != PL_OK)
-        return PL_ECORRUPT;
-    return 1;
+    return r;
 }
 
 int pl_postings_seek(pl_postings *it, uint32_t target)
 {
     if (it->state == IT_END)
         return 0;
-    if (it->state == IT_IN && it->c.docid[it->i] >= target)
+    if (it->state == IT_IN && it->c.docid[it->b.i] >= target)
         return 1;
     if (it->state == IT_BEFORE) {
         int r = seek_chunk(it, target);
@@ -1115,29 +1114,27 @@ int pl_postings_seek(pl_postings *it, uint32_t target)
         if (it->last < target && (r = seek_chunk(it, target)) <= 0)
             return r;
     }
-    /* The chunk ends at or after target: decode up to the first entry at
-     * or past it, then scan the decoded run (at most PL_CHUNK_DOCS). */
-    if ((it->dec <= it->i || it->dlast < target) && decode_more(it, it->i + 7, target) != PL_OK)
-        return PL_ECORRUPT;
-    if (it->dlast < target) { /* only a corrupt chunk gets here */
-        it->state = IT_END;
-        return pl_error_set(&it->err, PL_ECORRUPT, "postings chunk ending %u: ends early",
-                            it->last);
-    }
-    while (it->c.docid[it->i] < target)
-        it->i++;
+    /* The chunk ends at or after target (its last docid is the key's):
+     * the first entry at or past it is in the unpacked docids. */
+    const uint32_t *dd = it->c.docid;
+    uint32_t i = it->b.i;
+    while (dd[i] < target)
+        i++;
+    it->b.i = i;
     return 1;
 }
 
 uint32_t pl_postings_docid(const pl_postings *it)
 {
-    return it->state == IT_IN ? it->c.docid[it->i] : 0;
+    return it->state == IT_IN ? it->c.docid[it->b.i] : 0;
 }
 
 void pl_postings_tf(const pl_postings *it, uint32_t tf[PL_NFIELDS])
 {
-    for (int f = 0; f < PL_NFIELDS; f++)
-        tf[f] = it->state == IT_IN ? it->c.tf[it->i][f] : 0;
+    if (it->state == IT_IN)
+        chunk_tf(it, it->b.i, tf);
+    else
+        memset(tf, 0, PL_NFIELDS * sizeof *tf);
 }
 
 int pl_postings_positions(pl_postings *it, const uint32_t **pos, size_t *n)
@@ -1146,12 +1143,12 @@ int pl_postings_positions(pl_postings *it, const uint32_t **pos, size_t *n)
     *n = 0;
     if (!(it->flags & PL_POSTINGS_POSITIONS) || it->state != IT_IN)
         return PL_EUSAGE;
-    if (it->pos_doc == it->i) {
+    if (it->pos_doc == it->b.i) {
         *pos = it->pos;
         *n = it->pos_n;
         return PL_OK;
     }
-    if (!it->pos_loaded || it->pidx > it->i) {
+    if (!it->pos_loaded || it->pidx > it->b.i) {
         MDB_val k = {it->keyn, it->key}, v;
         int rc = mdb_get(it->snap->txn, it->snap->dbi[PL_DB_POSITIONS], &k, &v);
         if (rc)
@@ -1163,10 +1160,13 @@ int pl_postings_positions(pl_postings *it, const uint32_t **pos, size_t *n)
         it->pidx = 0;
         it->pos_loaded = 1;
     }
-    for (; it->pidx < it->i; it->pidx++)
-        if (pl_pos_skip(&it->pp, it->pend, it->c.tf[it->pidx], &it->err))
+    uint32_t tf[PL_NFIELDS];
+    for (; it->pidx < it->b.i; it->pidx++) {
+        chunk_tf(it, it->pidx, tf);
+        if (pl_pos_skip(&it->pp, it->pend, tf, &it->err))
             return PL_ECORRUPT;
-    const uint32_t *tf = it->c.tf[it->i];
+    }
+    chunk_tf(it, it->b.i, tf);
     size_t total = (size_t)tf[0] + tf[1] + tf[2];
     if (total > it->pos_cap) {
         size_t nc = total < 64 ? 64 : total;
@@ -1179,7 +1179,7 @@ int pl_postings_positions(pl_postings *it, const uint32_t **pos, size_t *n)
     if (pl_pos_decode(&it->pp, it->pend, tf, it->pos, &it->err))
         return PL_ECORRUPT;
     it->pidx++;
-    it->pos_doc = it->i;
+    it->pos_doc = it->b.i;
     it->pos_n = total;
     *pos = it->pos;
     *n = total;

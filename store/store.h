@@ -21,7 +21,7 @@
 #include <stdio.h>
 
 /* Bumped on any incompatible change of the on-disk format; checked at open. */
-#define PL_FORMAT_VERSION 2
+#define PL_FORMAT_VERSION 3
 
 /* Fields of a document, in BM25F weight order.  Positions of a field start
  * at field * PL_FIELD_POS_BASE so that phrases never match across fields. */
@@ -142,6 +142,47 @@ void pl_postings_tf(const pl_postings *it, uint32_t tf[PL_NFIELDS]);
  * PL_FIELD_POS_BASE).  Only with PL_POSTINGS_POSITIONS.  Borrowed until the
  * iterator moves. */
 int pl_postings_positions(pl_postings *it, const uint32_t **pos, size_t *n);
+/* The current chunk as it is unpacked: for loops that walk the docids
+ * of several lists in step (an AND of terms) without a call per document.
+ * docid[0..n) ascend; i is the iterator's entry.  A caller may move i
+ * forward while it stays below n; past the chunk it calls
+ * pl_postings_seek, which loads the next one into the same struct.  Valid
+ * while pl_postings_docid is neither 0 nor past the end; the pointer
+ * stays the same for the iterator's life. */
+typedef struct pl_block {
+    const uint32_t *docid;
+    uint32_t n, i;
+    uint32_t max_tf[PL_NFIELDS];
+    const uint8_t *pk;        /* the packed tfs (PL_BITS_PAD readable after) */
+    uint32_t tfo[PL_NFIELDS]; /* bit section of each field's tfs in pk */
+    uint32_t tfw[PL_NFIELDS]; /* bits a tf */
+} pl_block;
+pl_block *pl_postings_block(pl_postings *it);
+
+/* Bytes readable after the last packed value (so that every value is one
+ * unaligned 8-byte load) and that load: value i of w bits (w <= 32). */
+#define PL_BITS_PAD 8
+static inline uint32_t pl_bits_get_padded(const uint8_t *p, size_t i, unsigned w)
+{
+    size_t bit = i * w;
+    uint64_t x;
+    __builtin_memcpy(&x, p + bit / 8, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return (uint32_t)((x >> (bit % 8)) & ((UINT64_C(1) << w) - 1));
+}
+/* The tfs of entry i of a block, as pl_postings_tf gives them (a tf above
+ * the block max of a damaged value reads as the block max, so no document
+ * scores above the bounds the pruning trusts; `check` reports it). */
+static inline void pl_block_tf(const pl_block *b, uint32_t i, uint32_t tf[PL_NFIELDS])
+{
+    for (int f = 0; f < PL_NFIELDS; f++) {
+        uint32_t v = pl_bits_get_padded(b->pk + b->tfo[f], i, b->tfw[f]);
+        tf[f] = v <= b->max_tf[f] ? v : b->max_tf[f];
+    }
+}
+
 /* Largest per-field tf within the current block, and the last docid of
  * that block. */
 void pl_postings_block_max(const pl_postings *it, uint32_t max_tf[PL_NFIELDS], uint32_t *last);

@@ -172,20 +172,22 @@ def main():
                 pl, pt = ln, t
         return out
 
+    def bits(vals, w):
+        # w-bit values packed from bit 0, least significant bit first
+        acc = 0
+        for i, v in enumerate(vals):
+            acc |= v << (i * w)
+        return acc.to_bytes((len(vals) * w + 7) // 8, "little")
+
     def chunk(docs, last=None, lens=None):
         mx = [max(t[f] for _, t in docs) for f in range(3)]
         imp = impacts(docs, lens or [t for _, t in docs])
         b = varint(len(docs)) + b"".join(varint(m) for m in mx) + varint(len(imp)) + imp
-        prev = 0
-        for d, tf in docs:
-            b += varint(d - prev)
-            prev = d
-            h = tf[2] << 2 | (tf[0] > 0) << 1 | (tf[1] > 0)
-            b += varint(h)
-            if tf[0]:
-                b += varint(tf[0])
-            if tf[1]:
-                b += varint(tf[1])
+        gaps = [docs[i][0] - docs[i - 1][0] - 1 for i in range(1, len(docs))]
+        g = max(gaps, default=0).bit_length()
+        b += bytes([g]) + varint(docs[0][0]) + bits(gaps, g)
+        for f in range(3):
+            b += bits([t[f] for _, t in docs], mx[f].bit_length())
         return struct.pack(">I", last if last is not None else docs[-1][0]) + b
     put("codec", "chunk1.bin", b"\x00" + chunk([(1, (1, 0, 3)), (5, (0, 0, 1)), (300, (0, 2, 0))]))
     put("codec", "chunk-big.bin", b"\x00" + chunk([(i * 3 + 1, (i % 2, 0, i % 5 + 1)) for i in range(128)],

@@ -64,7 +64,7 @@ try:
        f"stats: {n_bundled} documents", st)
     ok(st is not None and {y["year"]: y["documents"] for y in st["years"]} == by_year,
        "stats: documents per year match the export", st)
-    ok(st is not None and st["terms"] > 1000 and st["format_version"] == 2,
+    ok(st is not None and st["terms"] > 1000 and st["format_version"] == 3,
        "stats: terms and versions", st)
     r = run("check", "--db", db)
     ok(r.returncode == 0 and r.stdout.startswith("ok"), "check passes", r.stdout + r.stderr)

@@ -136,10 +136,23 @@ static void and_and_phrase_counts_across_chunks(void **state)
         const char *q;
         uint64_t total;
     } cases[] = {
-        {"alpha", 500},           {"beta", 333},          {"gamma", 142},
-        {"alpha beta", 166},      {"beta gamma", 47},     {"alpha gamma", 71},
-        {"alpha beta gamma", 23}, {"\"beta gamma\"", 47}, {"\"alpha gamma\"", 48},
-        {"\"alpha beta\"", 166},  {"\"gamma alpha\"", 0}, {"delta", N},
+        {"alpha", 500},
+        {"beta", 333},
+        {"gamma", 142},
+        {"alpha beta", 166},
+        {"beta gamma", 47},
+        {"alpha gamma", 71},
+        {"alpha beta gamma", 23},
+        {"\"beta gamma\"", 47},
+        {"\"alpha gamma\"", 48},
+        {"\"alpha beta\"", 166},
+        {"\"gamma alpha\"", 0},
+        {"delta", N},
+        /* a field filter inside an AND: alpha is in no title */
+        {"title:alpha beta", 0},
+        {"body:alpha beta", 166},
+        {"title:note body:beta", 333},
+        {"title:note alpha title:delta", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pl_results *r = run(f, cases[i].q, PL_SEARCH_NO_FACETS, 10);

@@ -99,21 +99,58 @@ static void test_chunk_full_and_malformed(void **state)
         assert_int_equal(pl_chunk_decode((uint8_t *)b.p, (uint8_t *)b.p + n, last, &c, &e),
                          PL_ECORRUPT);
     }
-    /* a count above the chunk size */
-    uint8_t bad1[] = {0x81, 0x01, 1, 0, 1, 1, 4};
-    assert_int_equal(pl_chunk_decode(bad1, bad1 + sizeof bad1, 1, &c, &err), PL_ECORRUPT);
-    /* a zero gap: docids must ascend (impacts: 3 bytes, one pair 1/1) */
-    uint8_t bad2[] = {2, 0, 0, 1, 3, 1, 1, 1, 5, 4, 0, 4};
-    assert_int_equal(pl_chunk_decode(bad2, bad2 + sizeof bad2, 5, &c, &err), PL_ECORRUPT);
-    /* a document without any occurrence */
-    uint8_t bad3[] = {1, 0, 0, 1, 3, 1, 1, 1, 5, 0};
-    assert_int_equal(pl_chunk_decode(bad3, bad3 + sizeof bad3, 5, &c, &err), PL_ECORRUPT);
-    /* tf above the block max */
-    uint8_t bad4[] = {1, 0, 0, 1, 3, 1, 1, 1, 5, 8};
-    assert_int_equal(pl_chunk_decode(bad4, bad4 + sizeof bad4, 5, &c, &err), PL_ECORRUPT);
-    /* trailing garbage */
-    uint8_t bad5[] = {1, 0, 0, 1, 3, 1, 1, 1, 5, 4, 9};
-    assert_int_equal(pl_chunk_decode(bad5, bad5 + sizeof bad5, 5, &c, &err), PL_ECORRUPT);
+    /* Hand-made values (codec.c has the layout): one document, docid 5,
+     * body tf 1: n, block max 0 0 1, 3 bytes of impacts (one pair 1/1), gap
+     * width 0, first docid 5, no gap section, one byte of body tfs. */
+    static const struct {
+        const char *why;
+        uint8_t v[16];
+        size_t n;
+        uint32_t last;
+        const char *msg;
+    } bad[] = {
+        {"a count above the chunk size",
+         {0x81, 0x01, 0, 0, 1, 3, 1, 1, 1, 0, 5, 1},
+         12,
+         5,
+         "129 documents"},
+        {"gaps wider than 32 bits", {1, 0, 0, 1, 3, 1, 1, 1, 33, 5, 1}, 11, 5, "33 bits"},
+        {"docid 0", {1, 0, 0, 1, 3, 1, 1, 1, 0, 0, 1}, 11, 0, "docid 0"},
+        {"a document without any occurrence",
+         {1, 0, 0, 1, 3, 1, 1, 1, 0, 5, 0},
+         11,
+         5,
+         "no occurrence"},
+        {"a tf above the block max (2 bits for a max of 2)",
+         {1, 0, 0, 2, 3, 1, 1, 2, 0, 5, 3},
+         11,
+         5,
+         "above block max"},
+        {"a block max no document reaches",
+         {1, 0, 0, 2, 3, 1, 1, 2, 0, 5, 1},
+         11,
+         5,
+         "block max 2"},
+        {"trailing bytes", {1, 0, 0, 1, 3, 1, 1, 1, 0, 5, 1, 9}, 12, 5, "expected"},
+        {"a section cut short", {2, 0, 0, 1, 3, 1, 1, 1, 1, 5, 0}, 11, 6, "expected"},
+        {"docids past 2^32 - 1 (first 2^32 - 1, a gap of 1)",
+         {2, 0, 0, 1, 3, 1, 1, 1, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 3},
+         16,
+         0,
+         "do not ascend"},
+        {"a last docid other than the key's", {1, 0, 0, 1, 3, 1, 1, 1, 0, 5, 1}, 11, 6, "key says"},
+    };
+    uint8_t good[] = {1, 0, 0, 1, 3, 1, 1, 1, 0, 5, 1};
+    assert_int_equal(pl_chunk_decode(good, good + sizeof good, 5, &c, &err), PL_OK);
+    assert_true(c.n == 1 && c.docid[0] == 5 && c.tf[0][PL_FIELD_BODY] == 1);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pl_error e = {0};
+        int rc = pl_chunk_decode(bad[i].v, bad[i].v + bad[i].n, bad[i].last, &c, &e);
+        if (rc != PL_ECORRUPT || !strstr(e.msg, bad[i].msg))
+            fprintf(stderr, "# %s: rc %d, '%s'\n", bad[i].why, rc, e.msg);
+        assert_int_equal(rc, PL_ECORRUPT);
+        assert_non_null(strstr(e.msg, bad[i].msg));
+    }
     pl_buf_free(&b);
 }
 
@@ -613,7 +650,7 @@ static void test_roundtrip(void **state)
     assert_int_equal(pl_snap_term_display(sn, "absent", 6, disp, sizeof disp, &err), PL_OK);
     assert_string_equal(disp, "absent");
     /* meta */
-    assert_string_equal(pl_snap_meta(sn, "format_version"), "2");
+    assert_string_equal(pl_snap_meta(sn, "format_version"), "3");
     assert_non_null(pl_snap_meta(sn, "built_at"));
     /* avg length of the body: 300 docs of 1 or 2 words + 3 */
     double want = (150 * 1 + 150 * 2 + 3) / 301.0;
@@ -818,7 +855,7 @@ static void test_open_errors(void **state)
     pl_error_clear(&err);
     assert_int_equal(pl_store_open(&s, tmpdir, 0, &err), PL_EVERSION);
     assert_non_null(strstr(err.msg, "999"));
-    assert_non_null(strstr(err.msg, "version 2"));
+    assert_non_null(strstr(err.msg, "version 3"));
     assert_non_null(strstr(err.msg, "rebuild"));
     /* the writer of an --add refuses it too */
     pl_indexer *ix;
@@ -915,7 +952,7 @@ static void test_dump(void **state)
     fclose(f);
     assert_non_null(strstr(buf, "doc 4 tf=1,0,2 pos=0:0,2:0,2:3"));
     assert_non_null(strstr(buf, "\"id\":\"special\""));
-    assert_non_null(strstr(buf, "format_version=2"));
+    assert_non_null(strstr(buf, "format_version=3"));
     free(buf);
     f = fopen("/dev/null", "w");
     assert_int_equal(pl_snap_dump(sn, "bogus", f, &err), PL_EUSAGE);
