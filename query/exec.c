@@ -415,33 +415,161 @@ static inline int term_step_to(term_it *t, uint32_t d)
     return rc;
 }
 
-static int terms_leapfrog(pl_it **k, size_t n, uint32_t target)
+static void exec_normf(pl_exec *x);
+
+/* term_doc_bound of entry i (docid d) of a term's chunk, without moving
+ * the term; *in_fields: the entry has an occurrence in the term's fields. */
+static inline double term_bound_at(term_it *t, const pl_block *bk, uint32_t i, uint32_t d,
+                                   int *in_fields)
 {
-    for (;;) {
-        uint32_t d = target;
-        size_t i = 0, agree = 0;
-        while (agree < n) {
-            term_it *t = (term_it *)k[i];
-            int rc = term_step_to(t, d);
-            if (rc <= 0)
-                return rc;
-            if (t->base.docid > d) {
-                d = t->base.docid;
-                agree = 1;
-            } else {
-                agree++;
+    uint32_t tf[PL_NFIELDS];
+    pl_block_tf(bk, i, tf);
+    static const uint8_t none[PL_NFIELDS];
+    pl_exec *x = t->x;
+    const uint8_t *q = x->lq && d && d <= x->max_docid ? x->lq + (size_t)d * PL_NFIELDS : none;
+    double w = 0;
+    if (t->fields == PL_FIELDS_ALL) { /* as term_doc_bound: selects, no mask */
+        *in_fields = 1;
+        w += tf[0] ? tf[0] * x->normf[0][q[0]] : 0;
+        w += tf[1] ? tf[1] * x->normf[1][q[1]] : 0;
+        w += tf[2] ? tf[2] * x->normf[2][q[2]] : 0;
+    } else {
+        *in_fields = 0;
+        for (int f = 0; f < PL_NFIELDS; f++)
+            if ((t->fields & (1u << f)) && tf[f]) {
+                *in_fields = 1;
+                w += tf[f] * x->normf[f][q[f]];
             }
-            i = i + 1 == n ? 0 : i + 1;
-        }
-        /* a kid restricted to some fields must have its occurrence there */
-        int ok = 1;
-        for (size_t j = 0; j < n && ok; j++)
-            ok = term_in_fields((term_it *)k[j]);
-        if (ok)
+    }
+    return saturate(x, t->idf, w) * BOUND_SLACK;
+}
+
+/* Whether the common entry d of all n terms (ia of the first, ib of the
+ * second, the others positioned on d) is a match to hand on: every term
+ * in its fields, and, under a floor, a bound above it. */
+static inline int meet_keep(term_it **k, size_t n, const pl_block *ba, uint32_t ia,
+                            const pl_block *bb, uint32_t ib, uint32_t d, double floor)
+{
+    if (floor == -HUGE_VAL) {
+        int all = 1;
+        for (size_t j = 0; j < n; j++)
+            all &= k[j]->fields == PL_FIELDS_ALL;
+        if (all)
             return 1;
-        if (d >= PL_DOC_END - 1)
+    }
+    if (!k[0]->x->normf_ready)
+        exec_normf(k[0]->x);
+    int fa, fb;
+    double s = term_bound_at(k[0], ba, ia, d, &fa);
+    s += term_bound_at(k[1], bb, ib, d, &fb);
+    for (size_t j = 2; j < n; j++) {
+        int fj;
+        s += term_bound_at(k[j], k[j]->blk, k[j]->blk->i, d, &fj);
+        fa &= fj;
+    }
+    return fa && fb && (floor == -HUGE_VAL || s > floor);
+}
+
+/* The first entry at or after i of a sorted docid array whose last entry
+ * is at least `to`: its docid, i moved there. */
+static inline uint32_t skip_to(const uint32_t *d, uint32_t *i, uint32_t to)
+{
+    uint32_t j = *i;
+    while (d[j] < to)
+        j++;
+    *i = j;
+    return d[j];
+}
+
+/* An AND (or phrase) of n >= 2 terms, rarest first.  While the two rarest
+ * are inside a loaded chunk, a merge of their docid arrays in locals (a
+ * few instructions an entry); each common entry is checked against the
+ * other terms (term_step_to) and dropped, without leaving the loop, when
+ * it cannot beat the floor (most of a dense AND's, once the top k fills);
+ * term_step_to at chunk ends.  Returns with every term on the same docid
+ * >= target (1), or 0 / <0 as term_step_to. */
+static int terms_meet(term_it **k, size_t n, uint32_t target, double floor)
+{
+    term_it *a = k[0], *b = k[1];
+    int rc;
+    for (;;) {
+        if ((rc = term_step_to(a, target)) <= 0)
+            return rc;
+        if ((rc = term_step_to(b, a->base.docid)) <= 0)
+            return rc;
+        pl_block *ba = a->blk, *bb = b->blk;
+        const uint32_t *da = ba->docid, *db = bb->docid;
+        uint32_t ia = ba->i, ib = bb->i, na = ba->n, nb = bb->n;
+        uint32_t la = da[na - 1], lb = db[nb - 1], x = da[ia], y = db[ib];
+        int found = 0;
+        for (;;) {
+            if (x == y) {
+                /* the others, at or past x */
+                uint32_t z = x;
+                for (size_t j = 2; j < n && z == x; j++) {
+                    if ((rc = term_step_to(k[j], x)) <= 0) {
+                        found = rc < 0 ? rc : -1;
+                        break;
+                    }
+                    z = k[j]->base.docid;
+                }
+                if (found)
+                    break;
+                if (z > x) { /* a third term is ahead: both catch up */
+                    target = z;
+                    if (z > la)
+                        break;
+                    x = skip_to(da, &ia, z);
+                    continue;
+                }
+                if (meet_keep(k, n, ba, ia, bb, ib, x, floor)) {
+                    found = 1;
+                    break;
+                }
+                if (x >= PL_DOC_END - 1) {
+                    found = -1;
+                    break;
+                }
+                target = x + 1;
+                if (ia + 1 >= na || ib + 1 >= nb)
+                    break;
+                x = da[++ia];
+                y = db[++ib];
+            } else if (x < y) {
+                target = y;
+                if (y > la)
+                    break;
+                x = skip_to(da, &ia, y);
+            } else {
+                target = x;
+                if (x > lb)
+                    break;
+                y = skip_to(db, &ib, x);
+            }
+        }
+        ba->i = ia;
+        bb->i = ib;
+        a->base.docid = da[ia];
+        b->base.docid = db[ib];
+        if (found)
+            return found > 0 ? 1 : found == -1 ? 0 : found;
+    }
+}
+
+/* The leapfrog of an AND or phrase of terms: terms_meet, or for a single
+ * term its next document in its fields. */
+static int terms_leapfrog(pl_it **k, size_t n, uint32_t target, double floor)
+{
+    if (n >= 2)
+        return terms_meet((term_it **)k, n, target, floor);
+    term_it *t = (term_it *)k[0];
+    for (;;) {
+        int rc = term_step_to(t, target);
+        if (rc <= 0 || term_in_fields(t))
+            return rc;
+        if (t->base.docid >= PL_DOC_END - 1)
             return 0;
-        target = d + 1;
+        target = t->base.docid + 1;
     }
 }
 
@@ -586,7 +714,8 @@ static int and_seek(pl_it *it, uint32_t target)
         return 1;
     int rc;
     for (;;) {
-        rc = m->all_terms ? terms_leapfrog(m->kids, m->n, target) : leapfrog(m->kids, m->n, target);
+        rc = m->all_terms ? terms_leapfrog(m->kids, m->n, target, m->floor)
+                          : leapfrog(m->kids, m->n, target);
         if (rc != 1 || m->floor == -HUGE_VAL)
             break;
         /* Block-max AND: the kids' block bounds hold up to the nearest of
@@ -606,7 +735,12 @@ static int and_seek(pl_it *it, uint32_t target)
              * handed to the caller (which would drop it by the same
              * bound): most candidates of a dense AND, once the top k
              * fills. */
-            if (!m->all_terms || pl_it_doc_bound(it) > m->floor)
+            if (!m->all_terms)
+                break;
+            double bound = 0;
+            for (size_t i = 0; i < m->n; i++)
+                bound += term_doc_bound((term_it *)m->kids[i]);
+            if (bound > m->floor)
                 break;
             if (d >= PL_DOC_END - 1) {
                 rc = 0;
@@ -753,8 +887,8 @@ static int phrase_seek(pl_it *it, uint32_t target)
     if (it->docid >= target && it->docid != 0)
         return 1;
     for (;;) {
-        int rc =
-            m->all_terms ? terms_leapfrog(m->kids, m->n, target) : leapfrog(m->kids, m->n, target);
+        int rc = m->all_terms ? terms_leapfrog(m->kids, m->n, target, m->floor)
+                              : leapfrog(m->kids, m->n, target);
         if (rc <= 0) {
             it->docid = PL_DOC_END;
             return rc;

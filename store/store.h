@@ -178,7 +178,9 @@ static inline uint32_t pl_bits_get_padded(const uint8_t *p, size_t i, unsigned w
 static inline void pl_block_tf(const pl_block *b, uint32_t i, uint32_t tf[PL_NFIELDS])
 {
     for (int f = 0; f < PL_NFIELDS; f++) {
-        uint32_t v = pl_bits_get_padded(b->pk + b->tfo[f], i, b->tfw[f]);
+        /* a field without occurrences in the block has no bits (often the
+         * title and people of a frequent word) */
+        uint32_t v = b->tfw[f] ? pl_bits_get_padded(b->pk + b->tfo[f], i, b->tfw[f]) : 0;
         tf[f] = v <= b->max_tf[f] ? v : b->max_tf[f];
     }
 }
