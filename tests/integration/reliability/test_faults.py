@@ -404,6 +404,22 @@ def run_all(tmp):
         r = run("index", "--db", c, "--quiet", a_path)
         check("%s %s: a full rebuild replaces it" % (key, val), r.returncode == 0, r.stderr)
 
+    # an index of an older format (what an upgrade leaves behind): the main
+    # job's `index --if-stale` rebuilds it even though its corpus checksum
+    # is the bundled corpus's
+    c = os.path.join(tmp, "older")
+    shutil.rmtree(c, ignore_errors=True)
+    r = run("index", "--db", c, "--quiet")
+    t = subprocess.run([TOOL, "setmeta", c, "format_version", "2"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if check("an index of the bundled corpus, marked format 2",
+             r.returncode == 0 and t.returncode == 0, r.stderr.decode() + t.stderr.decode()):
+        r = run("index", "--db", c, "--if-stale", "--quiet")
+        s = run("search", "--db", c, "kernel")
+        check("format 2: --if-stale rebuilds it and search works again",
+              r.returncode == 0 and s.returncode == 0 and b"kernel" in s.stdout.lower(),
+              r.stderr + s.stderr)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1138,7 +1138,7 @@ static void test_alloc_failures(void **state)
                 assert_true(err.code != PL_OK && err.msg[0]);
             succeeded = rc == PL_OK && rrc == PL_OK;
             if (succeeded)
-                print_message("allocation failures (%s): succeeded once %ld were allowed\n",
+                print_message("# allocation failures (%s): succeeded once %ld were allowed\n",
                               mode ? "add" : "rebuild", n);
             /* whatever failed, the index on disk opens and checks */
             pl_error e2 = {0};
