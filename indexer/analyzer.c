@@ -297,8 +297,51 @@ int pl_is_stopword(const char *folded, size_t n)
 
 /* ---- stemming ------------------------------------------------------------ */
 
+static int is_vowel(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+/* The plural of an acronym: Snowball deletes a final s only after a part
+ * holding a vowel that does not stand right before it, so `cpus`, `gpus`,
+ * `ptes` and `nvmes` (vowel right before the s) and `vms`, `irqs` and
+ * `tlbs` (no vowel) keep it, and `cpu` would not find "CPUs".  A folded
+ * word w of n bytes is such a plural when, without its final s, it has at
+ * least two consonants and no vowel but (maybe) its last letter (and
+ * `iommus`: Porter2 keeps the s of every word in -us).  Left
+ * alone: `...ss`, the English words below, and the vowel-less words ending
+ * in f or p, which are names rather than plurals (nfs, xfs, tmpfs, btrfs,
+ * gps, kbps).  Returns the length to stem: n - 1 for a plural, else n. */
+static size_t acronym_plural(const char *w, size_t n)
+{
+    static const char *const keep[] = {"plus", "thus", "this", "dns", "tls", "lts"};
+    if (n == 6 && memcmp(w, "iommus", 6) == 0) /* Porter2 keeps every -us */
+        return n - 1;
+    if (n < 3 || n > 8 || w[n - 1] != 's' || w[n - 2] == 's')
+        return n;
+    size_t consonants = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        char c = w[i];
+        if (c < 'a' || c > 'z')
+            return n;
+        if (!is_vowel(c))
+            consonants++;
+        else if (i + 2 < n)
+            return n; /* a vowel inside: Snowball's rule applies */
+    }
+    if (consonants < 2)
+        return n;
+    if (consonants == n - 1 && (w[n - 2] == 'f' || w[n - 2] == 'p'))
+        return n;
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (strlen(keep[i]) == n && memcmp(keep[i], w, n) == 0)
+            return n;
+    return n - 1;
+}
+
 static size_t stem_raw(pl_analyzer *a, const char *w, size_t n, char *out, size_t cap)
 {
+    n = acronym_plural(w, n);
     const sb_symbol *s = sb_stemmer_stem(a->stemmer, (const sb_symbol *)w, (int)n);
     size_t len;
     if (!s) { /* the stemmer could not grow its buffer: keep the word */

@@ -706,6 +706,88 @@ static int parse_near_window(parser *p, uint32_t *win)
     return PL_OK;
 }
 
+/* A NEAR operand: a word, or a word with its synonym group (whose
+ * one-word members stand in for it, see near_node). */
+static int near_operand(const pl_qnode *n)
+{
+    if (n && n->op == PL_Q_SYN)
+        n = n->kids[0];
+    return n && n->op == PL_Q_TERM;
+}
+
+/* The one-word alternatives of a NEAR operand: the word itself, then the
+ * one-word members of its synonym group (a member of several words cannot
+ * take one position, so it is left out). */
+static size_t near_alts(pl_qnode *n, pl_qnode **alts)
+{
+    if (n->op != PL_Q_SYN) {
+        alts[0] = n;
+        return 1;
+    }
+    size_t a = 0;
+    for (size_t i = 0; i < n->n_kids && a < PL_NEAR_MAX_ALTS; i++)
+        if (n->kids[i]->op == PL_Q_TERM)
+            alts[a++] = n->kids[i];
+    return a;
+}
+
+/* NEAR over kids[0..k): with plain words, one NEAR node.  A word with a
+ * synonym group makes the NEAR a synonym group of NEARs, one for each
+ * choice of one-word alternatives (`bpf NEAR verifier` is
+ * NEAR(bpf verifi) SYN NEAR(ebpf verifi)), scored as its best choice.  When
+ * the choices would exceed PL_NEAR_MAX_ALTS, only the words as typed are
+ * used.  The words are looked for in the fields all of them allow
+ * (`title:bpf NEAR title:verifier` in titles).  The TERM nodes are shared
+ * between the choices (the tree is read-only once parsed). */
+static pl_qnode *near_node(parser *p, pl_qnode **kids, size_t k, uint32_t win, size_t at)
+{
+    pl_qnode *alts[PL_QUERY_MAX_TERMS][PL_NEAR_MAX_ALTS];
+    size_t n_alts[PL_QUERY_MAX_TERMS];
+    size_t combos = 1;
+    unsigned fields = p->fields;
+    for (size_t i = 0; i < k; i++)
+        fields &= kids[i]->fields;
+    if (!fields) {
+        fail(p, PL_EPARSE, at, "NEAR joins words of different fields");
+        return NULL;
+    }
+    for (size_t i = 0; i < k; i++) {
+        n_alts[i] = near_alts(kids[i], alts[i]);
+        combos = combos * n_alts[i] > PL_NEAR_MAX_ALTS ? PL_NEAR_MAX_ALTS + 1 : combos * n_alts[i];
+    }
+    if (combos > PL_NEAR_MAX_ALTS)
+        for (size_t i = 0; i < k; i++)
+            n_alts[i] = 1;
+    pl_qnode *choice[PL_NEAR_MAX_ALTS];
+    size_t n_choice = 0;
+    size_t pick[PL_QUERY_MAX_TERMS] = {0};
+    for (;;) {
+        pl_qnode *words[PL_QUERY_MAX_TERMS];
+        for (size_t i = 0; i < k; i++)
+            words[i] = alts[i][pick[i]];
+        pl_qnode *n = node_new(p, PL_Q_NEAR);
+        if (!n || set_kids(p, n, words, k) != PL_OK)
+            return NULL;
+        n->near = win;
+        n->fields = fields;
+        choice[n_choice++] = n;
+        size_t i = k;
+        while (i > 0 && ++pick[i - 1] == n_alts[i - 1])
+            pick[--i] = 0;
+        if (i == 0)
+            break;
+    }
+    if (n_choice == 1)
+        return choice[0];
+    pl_qnode *s = node_new(p, PL_Q_SYN);
+    if (!s || set_kids(p, s, choice, n_choice) != PL_OK) {
+        fail(p, PL_ENOMEM, at, "out of memory");
+        return NULL;
+    }
+    s->fields = fields;
+    return s;
+}
+
 static pl_qnode *parse_near(parser *p)
 {
     pl_qnode *first = parse_primary(p, p->fields);
@@ -718,7 +800,7 @@ static pl_qnode *parse_near(parser *p)
     size_t k = 0;
     uint32_t win = PL_NEAR_DEFAULT;
     size_t at = p->i;
-    if (!first || first->op != PL_Q_TERM) {
+    if (!near_operand(first)) {
         fail(p, PL_EPARSE, at, "NEAR joins single words");
         return NULL;
     }
@@ -738,7 +820,7 @@ static pl_qnode *parse_near(parser *p)
         pl_qnode *n = parse_primary(p, p->fields);
         if (p->rc != PL_OK)
             return NULL;
-        if (!n || n->op != PL_Q_TERM) {
+        if (!near_operand(n)) {
             fail(p, PL_EPARSE, at, "NEAR joins single words");
             return NULL;
         }
@@ -749,12 +831,7 @@ static pl_qnode *parse_near(parser *p)
         kids[k++] = n;
         skip_space(p);
     }
-    pl_qnode *n = node_new(p, PL_Q_NEAR);
-    if (!n || set_kids(p, n, kids, k) != PL_OK)
-        return NULL;
-    n->near = win;
-    n->fields = p->fields;
-    return n;
+    return near_node(p, kids, k, win, at);
 }
 
 static pl_qnode *parse_or(parser *p)

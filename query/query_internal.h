@@ -13,6 +13,8 @@
 #define PL_PREFIX_MAX_TERMS 64
 /* Default window of a bare NEAR. */
 #define PL_NEAR_DEFAULT 10
+/* Most choices of synonyms a NEAR expands to (near_node in parse.c). */
+#define PL_NEAR_MAX_ALTS 16
 
 /* ---- AST ------------------------------------------------------------------ */
 enum pl_qop {
