@@ -329,6 +329,33 @@ def _(name):
           and "2024-mc-compute-express-link-cxl-e14fc323" in ids2, name, str(ids))
 
 
+@case("acronym plurals: cpu finds every record that says CPUs, and cpus = CPUs = cpu")
+def _(name):
+    r = run("export", "--db", DB)
+    says = set()
+    for line in r.stdout.splitlines():
+        rec = json.loads(line)
+        text = " ".join([rec.get("title", ""), rec.get("body", "")])
+        if re.search(r"\bCPUs\b", text):
+            says.add(rec["id"])
+    _, cpu = all_ids("cpu")
+    _, cpus = all_ids("cpus")
+    _, upper = all_ids("CPUs")
+    check(r.returncode == 0 and len(says) >= 3 and says <= set(cpu)
+          and set(cpu) == set(cpus) == set(upper), name,
+          f"say CPUs {sorted(says)}\ncpu {sorted(cpu)}\ncpus {sorted(cpus)}")
+
+
+@case("NEAR with a synonym word: bpf NEAR/3 toolchains finds 'eBPF support in toolchains'")
+def _(name):
+    toolchains = "2019-mc-toolchains-mc-eca45949"
+    _, near = all_ids("bpf NEAR/3 toolchains")
+    _, far = all_ids("bpf NEAR/1 gcc")
+    r = run("search", "--db", DB, "title:bpf NEAR body:verifier")
+    check(toolchains in near and toolchains not in far and r.returncode == 2
+          and "different fields" in r.stderr, name, f"{near} {far} {r.stderr}")
+
+
 @case("$PLUMBLINE_SYNONYMS: a user group applies without a rebuild")
 def _(name):
     path = os.path.join(TMP.name, "user-synonyms.txt")
