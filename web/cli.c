@@ -55,6 +55,11 @@ int pl_cli_wants_help(int argc, char **argv)
     return 0;
 }
 
+int pl_cli_is_long_option(const char *arg)
+{
+    return arg[0] == '-' && arg[1] == '-' && arg[2] != 0;
+}
+
 int pl_cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     if (!s || !*s || *s == '-' || *s == '+')

@@ -39,6 +39,12 @@ const char *pl_cli_db_dir(const char *opt_db);
 /* True when a --help/-h is among argv[1..]. */
 int pl_cli_wants_help(int argc, char **argv);
 
+/* True for an argument of the form --NAME: a subcommand that does not know
+ * NAME reports it rather than taking it as text, since a misspelt option
+ * would otherwise quietly change a query.  "--" itself, "-" and single-dash
+ * words such as "-android" (an exclusion in a query) are not options. */
+int pl_cli_is_long_option(const char *arg);
+
 /* Parses a non-negative integer option value; 0 ok, -1 bad. */
 int pl_cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

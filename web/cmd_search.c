@@ -16,6 +16,12 @@ static const char search_usage[] =
     "Searches the index (query syntax: docs/query-syntax.md), e.g.\n"
     "  plumbline search live migration confidential VM\n"
     "  plumbline search '\"sched_ext\" year:>=2023 kind:talk'\n"
+    "  plumbline search rust -android --limit 5\n"
+    "\n"
+    "The options below may come before, between or after the words of the\n"
+    "query; every other argument, including an exclusion such as -android,\n"
+    "is query text.  Every argument after -- is query text, even one that\n"
+    "looks like an option.\n"
     "\n"
     "options:\n"
     "  --db DIR              index directory (default $PLUMBLINE_DB, then\n"
@@ -26,16 +32,20 @@ static const char search_usage[] =
     "  --json                print the API's JSON\n"
     "  --explain             show the parsed query and why each hit scored\n"
     "  --and                 juxtaposed words must all match (no relaxation)\n"
-    "  -h, --help            this help\n";
+    "  -h, --help            this help\n"
+    "  --                    the end of the options\n";
 
 static const char suggest_usage[] =
-    "usage: plumbline suggest [--db DIR] [--limit N] [--json] PREFIX\n"
+    "usage: plumbline suggest [--db DIR] [--limit N] [--json] [--] PREFIX\n"
     "\n"
-    "Completes a word prefix from the index vocabulary, most frequent first.\n";
+    "Completes a word prefix from the index vocabulary, most frequent first.\n"
+    "Options may come before or after PREFIX; -- ends them.\n";
 
-static const char similar_usage[] = "usage: plumbline similar [--db DIR] [--limit N] [--json] ID\n"
-                                    "\n"
-                                    "Documents similar to the document with record id ID.\n";
+static const char similar_usage[] =
+    "usage: plumbline similar [--db DIR] [--limit N] [--json] [--] ID\n"
+    "\n"
+    "Documents similar to the document with record id ID.\n"
+    "Options may come before or after ID; -- ends them.\n";
 
 typedef struct ctx {
     pl_store *store;
@@ -141,6 +151,17 @@ static int take_uint(int argc, char **argv, int *i, unsigned long max, unsigned 
     return 0;
 }
 
+/* The value of the option at argv[*i], or NULL (reported) when it is the
+ * last argument. */
+static const char *take_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        pl_cli_err("%s needs a value", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
 int pl_cmd_search(int argc, char **argv)
 {
     if (pl_cli_wants_help(argc, argv)) {
@@ -152,46 +173,51 @@ int pl_cmd_search(int argc, char **argv)
     int json = 0, explain = 0, sort = PL_SORT_RELEVANCE, pure_and = 0;
     pl_buf q = {0};
     int rc = PL_EXIT_USAGE;
-    int i = 1;
-    for (; i < argc; i++) {
+    /* Options are recognised anywhere up to "--", not only before the
+     * first word: `search bpf --limit 3` is how people type a query and
+     * then narrow it.  Only whole arguments that are one of these options
+     * count, so "-android" (an exclusion) stays query text. */
+    int options = 1;
+    for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--")) {
-            i++;
-            break;
-        }
-        if (a[0] != '-' || a[1] != '-')
-            break;
-        if (!strcmp(a, "--db") && i + 1 < argc) {
-            db = argv[++i];
-        } else if (!strcmp(a, "--limit")) {
+        if (options && !strcmp(a, "--")) {
+            options = 0;
+        } else if (options && !strcmp(a, "--db")) {
+            if (!(db = take_value(argc, argv, &i)))
+                goto done;
+        } else if (options && !strcmp(a, "--limit")) {
             if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
                 goto done;
-        } else if (!strcmp(a, "--offset")) {
+        } else if (options && !strcmp(a, "--offset")) {
             if (take_uint(argc, argv, &i, 1000000, &offset))
                 goto done;
-        } else if (!strcmp(a, "--sort") && i + 1 < argc) {
-            const char *s = argv[++i];
+        } else if (options && !strcmp(a, "--sort")) {
+            const char *s = take_value(argc, argv, &i);
+            if (!s)
+                goto done;
             if (!strcmp(s, "date"))
                 sort = PL_SORT_DATE;
             else if (strcmp(s, "relevance")) {
                 pl_cli_err("--sort must be relevance or date");
                 goto done;
             }
-        } else if (!strcmp(a, "--json")) {
+        } else if (options && !strcmp(a, "--json")) {
             json = 1;
-        } else if (!strcmp(a, "--explain")) {
+        } else if (options && !strcmp(a, "--explain")) {
             explain = 1;
-        } else if (!strcmp(a, "--and")) {
+        } else if (options && !strcmp(a, "--and")) {
             pure_and = 1;
-        } else {
-            pl_cli_err("search: unknown option %s (see plumbline search --help)", a);
+        } else if (options && pl_cli_is_long_option(a)) {
+            /* A misspelt option must not silently become query text. */
+            pl_cli_err("search: unknown option %s (see plumbline search --help; "
+                       "query text that starts with -- goes after --)",
+                       a);
             goto done;
+        } else {
+            if (q.n)
+                pl_buf_putc(&q, ' ');
+            pl_buf_puts(&q, a);
         }
-    }
-    for (; i < argc; i++) {
-        if (q.n)
-            pl_buf_putc(&q, ' ');
-        pl_buf_puts(&q, argv[i]);
     }
     if (!q.p || q.oom) {
         fputs(search_usage, stderr);
@@ -239,19 +265,24 @@ int pl_cmd_suggest(int argc, char **argv)
     const char *db = NULL, *prefix = NULL;
     unsigned long limit = 10;
     int json = 0;
+    int options = 1;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-            db = argv[++i];
-        } else if (!strcmp(argv[i], "--limit")) {
+        const char *a = argv[i];
+        if (options && !strcmp(a, "--")) {
+            options = 0;
+        } else if (options && !strcmp(a, "--db")) {
+            if (!(db = take_value(argc, argv, &i)))
+                return PL_EXIT_USAGE;
+        } else if (options && !strcmp(a, "--limit")) {
             if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
                 return PL_EXIT_USAGE;
-        } else if (!strcmp(argv[i], "--json")) {
+        } else if (options && !strcmp(a, "--json")) {
             json = 1;
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            pl_cli_err("suggest: unknown option %s", argv[i]);
+        } else if (options && pl_cli_is_long_option(a)) {
+            pl_cli_err("suggest: unknown option %s (see plumbline suggest --help)", a);
             return PL_EXIT_USAGE;
         } else if (!prefix) {
-            prefix = argv[i];
+            prefix = a;
         } else {
             fputs(suggest_usage, stderr);
             return PL_EXIT_USAGE;
@@ -290,19 +321,24 @@ int pl_cmd_similar(int argc, char **argv)
     const char *db = NULL, *id = NULL;
     unsigned long limit = 10;
     int json = 0;
+    int options = 1;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-            db = argv[++i];
-        } else if (!strcmp(argv[i], "--limit")) {
+        const char *a = argv[i];
+        if (options && !strcmp(a, "--")) {
+            options = 0;
+        } else if (options && !strcmp(a, "--db")) {
+            if (!(db = take_value(argc, argv, &i)))
+                return PL_EXIT_USAGE;
+        } else if (options && !strcmp(a, "--limit")) {
             if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
                 return PL_EXIT_USAGE;
-        } else if (!strcmp(argv[i], "--json")) {
+        } else if (options && !strcmp(a, "--json")) {
             json = 1;
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            pl_cli_err("similar: unknown option %s", argv[i]);
+        } else if (options && pl_cli_is_long_option(a)) {
+            pl_cli_err("similar: unknown option %s (see plumbline similar --help)", a);
             return PL_EXIT_USAGE;
         } else if (!id) {
-            id = argv[i];
+            id = a;
         } else {
             fputs(similar_usage, stderr);
             return PL_EXIT_USAGE;

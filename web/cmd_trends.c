@@ -35,7 +35,11 @@ static const char usage[] =
     "  --limit N          terms per list for --rising/--cooccur (default 20)\n"
     "  --min-docs N       a listed term is in at least N documents (default 3)\n"
     "  --ascii            ASCII sparklines even on a UTF-8 terminal\n"
-    "  -h, --help         this help\n";
+    "  -h, --help         this help\n"
+    "  --                 the end of the options: every argument after it is a TOPIC\n"
+    "\n"
+    "Options may come before, between or after the topics.  Any other argument\n"
+    "is a topic, including one that starts with a single - (an exclusion).\n";
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_GRAFANA, FMT_VEGA };
 
@@ -182,7 +186,7 @@ static int parse_args(int argc, char **argv, args *a)
                 a->cooccur = 1;
             else
                 a->compare = 1;
-        } else if (s[0] == '-' && s[1]) {
+        } else if (pl_cli_is_long_option(s)) {
             return usage_error("unknown option %s", s);
         } else {
             a->topics[a->n_topics++] = s;

@@ -369,5 +369,67 @@ def _(name):
           f"before {before['total']} after {after['total']}")
 
 
+# ---- options anywhere before "--" (search, suggest, similar) ----------------------
+
+
+@case("options after the query: search DB bpf --limit 3 --json")
+def _(name):
+    r = run("search", "--db", DB, "bpf", "--limit", "3", "--json")
+    d = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and d.get("query") == "bpf" and d.get("limit") == 3
+          and 1 <= len(d.get("hits", [])) <= 3, name, f"{r.returncode} {r.stderr}")
+
+
+@case("options between query words; an exclusion stays query text")
+def _(name):
+    d = search("rust", "--limit", "2", "-android", "--sort", "date")
+    whole = search("--sort", "date", "--limit", "2", "rust -android")
+    check(d["query"] == "rust -android" and d["limit"] == 2
+          and [h["id"] for h in d["hits"]] == [h["id"] for h in whole["hits"]]
+          and "NOT" in d["description"], name, json.dumps(d)[:300])
+
+
+@case("-- ends the options: what follows is query text, even --json")
+def _(name):
+    r = run("search", "--db", DB, "--", "kernel", "--json")
+    r2 = run("search", "--db", DB, "--json", "--", "--limit", "3")
+    check(r.returncode == 2 and r.stderr.startswith("plumbline: query:") and r.stdout == ""
+          and r2.returncode == 2 and r2.stderr.startswith("plumbline: query:"),
+          name, r.stderr + r2.stderr)
+
+
+@case("a misspelt option after the query is an error, not query text")
+def _(name):
+    r = run("search", "--db", DB, "rust", "--lmit", "3")
+    r2 = run("search", "--db", DB, "rust", "--limit")
+    r3 = run("search", "rust", "--db")
+    check(r.returncode == 2 and "unknown option --lmit" in r.stderr and r.stdout == ""
+          and r2.returncode == 2 and "--limit needs a number" in r2.stderr
+          and r3.returncode == 2 and "--db needs a value" in r3.stderr,
+          name, r.stderr + r2.stderr + r3.stderr)
+
+
+@case("suggest and similar: options after the argument, and --")
+def _(name):
+    r = run("suggest", "sched_", "--limit", "1", "--db", DB, "--json")
+    d = json.loads(r.stdout) if r.returncode == 0 else {}
+    r2 = run("suggest", "--db", DB, "--", "sched_")
+    r3 = run("similar", CONTAINERS_2023, "--db", DB, "--limit", "2", "--json")
+    d3 = json.loads(r3.stdout) if r3.returncode == 0 else {}
+    r4 = run("similar", "--db", DB, CONTAINERS_2023, "--frobnicate")
+    check(d.get("prefix") == "sched_" and len(d.get("suggestions", [])) == 1
+          and r2.returncode == 0 and "sched_ext" in r2.stdout
+          and len(d3.get("hits", [])) == 2 and r4.returncode == 2
+          and "unknown option --frobnicate" in r4.stderr,
+          name, r.stderr + r2.stderr + r3.stderr + r4.stderr)
+
+
+@case("search --help says where options may go")
+def _(name):
+    r = run("search", "--help")
+    check(r.returncode == 0 and "after the words" in r.stdout and "--  " in r.stdout,
+          name, r.stdout)
+
+
 print(f"1..{n_test}")
 sys.exit(1 if failed else 0)

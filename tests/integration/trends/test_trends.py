@@ -262,6 +262,16 @@ def main():
     ok(r.returncode == 2 and r.stderr.startswith("plumbline: trends:"), "no topic: usage error 2", r.stderr)
     ok(run("trends", "--db", db, "--kind", "nope", "BPF").returncode == 2, "unknown kind: 2")
     ok(run("trends", "--db", db, "--format", "xml", "BPF").returncode == 2, "unknown format: 2")
+    # Options anywhere before "--"; a single-dash word is a topic (an exclusion).
+    r = run("trends", "BPF", "--csv", "--db", db, "--kind", "mc")
+    ok(r.returncode == 0 and r.stdout.startswith("topic,") and "BPF," in r.stdout,
+       "options after the topics", r.stderr)
+    r = run("trends", "--db", db, "--csv", "-android")
+    r2 = run("trends", "--db", db, "--csv", "--", "-android")
+    ok(r.returncode == 0 and r.stdout == r2.stdout and "'-android," in r.stdout,
+       "a topic that starts with - is a topic, as after --", r.stderr + r2.stderr)
+    r = run("trends", "--db", db, "BPF", "--csv", "--nope")
+    ok(r.returncode == 2 and "unknown option --nope" in r.stderr, "unknown --option: 2", r.stderr)
     r = run("trends", "--db", db, '"unbalanced')
     ok(r.returncode in (1, 2) and r.stderr.startswith("plumbline: trends:"), "bad topic query: clear error",
        r.stderr)
