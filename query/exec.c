@@ -1330,7 +1330,7 @@ static void prefix_free(pl_it *it)
 }
 
 /* ---- building ------------------------------------------------------------------------ */
-static int build(pl_exec *x, const pl_qnode *n, unsigned pflags, pl_it **out)
+static int build_op(pl_exec *x, const pl_qnode *n, unsigned pflags, pl_it **out)
 {
     *out = NULL;
     int rc;
@@ -1450,6 +1450,15 @@ int pl_exec_init(pl_exec *x, pl_snap *snap, const pl_rank_params *rp, pl_error *
     x->lq = pl_snap_len_codes(snap);
     x->max_docid = pl_snap_max_docid(snap);
     return PL_OK;
+}
+
+/* build_op, remembering the iterator of x->coord_node */
+static int build(pl_exec *x, const pl_qnode *n, unsigned pflags, pl_it **out)
+{
+    int rc = build_op(x, n, pflags, out);
+    if (rc == PL_OK && n == x->coord_node)
+        x->coord_it = *out;
+    return rc;
 }
 
 int pl_exec_build(pl_exec *x, const pl_qnode *n, pl_it **out)

@@ -126,6 +126,10 @@ typedef struct pl_exec {
     uint32_t max_docid;
     int normf_ready;
     double normf[PL_NFIELDS][256];
+    /* The node whose iterator counts a relaxed query's words present
+     * (pl_it_or_matched), and that iterator once built. */
+    const pl_qnode *coord_node;
+    pl_it *coord_it;
 } pl_exec;
 
 int pl_exec_init(pl_exec *x, pl_snap *snap, const pl_rank_params *rp, pl_error *err);

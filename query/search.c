@@ -9,10 +9,11 @@
  * entry is counted for total and facets but never scored — counting is a
  * docid walk, scoring reads tfs, lengths and positions.
  *
- * Default operator: juxtaposed words are an AND; when that AND matches
- * fewer than relax_below documents, the query is relaxed to an OR of the
- * same words and ranked by the number of words a document has first, then
- * by BM25F (docs/relevance.md says why).
+ * Default operator: juxtaposed words are an AND; when the words alone
+ * (without filters) match fewer than relax_below documents, the query is
+ * relaxed to an OR of the same words, its filters and exclusions kept, and
+ * ranked by the number of words a document has first, then by BM25F or
+ * date (docs/relevance.md says why; struct relaxed below).
  */
 #include "query_internal.h"
 
@@ -77,6 +78,11 @@ static int docfilter_init(docfilter *f, pl_snap *snap, const pl_search_opts *o, 
         }
     }
     return PL_OK;
+}
+
+static int docfilter_active(const docfilter *f)
+{
+    return f->year_from || f->year_to || f->kind >= 0 || f->track || f->exclude;
 }
 
 static int docfilter_ok(const docfilter *f, uint32_t d, const pl_docmeta *dm)
@@ -280,10 +286,12 @@ typedef struct collector {
 /* a better than b? */
 static int better(const collector *c, const entry *a, const entry *b)
 {
-    if (c->sort == PL_SORT_DATE && a->date != b->date)
-        return a->date > b->date;
+    /* a relaxed query lists the documents with more of its words first,
+     * whatever the order asked for within them */
     if (c->coord && a->matched != b->matched)
         return a->matched > b->matched;
+    if (c->sort == PL_SORT_DATE && a->date != b->date)
+        return a->date > b->date;
     if (a->score != b->score)
         return a->score > b->score;
     return a->docid < b->docid;
@@ -394,14 +402,14 @@ static int run_pass(run *r)
         e.docid = d;
         e.date = date_key(dm);
         if (r->c->coord)
-            e.matched = pl_it_or_matched(it);
+            e.matched = pl_it_or_matched(r->x->coord_it ? r->x->coord_it : it);
         if (c->n == c->cap) {
             const entry *w = &c->heap[0];
-            if (c->sort == PL_SORT_DATE && e.date != w->date) {
-                if (e.date < w->date)
-                    continue;
-            } else if (c->coord && e.matched != w->matched) {
+            if (c->coord && e.matched != w->matched) {
                 if (e.matched < w->matched)
+                    continue;
+            } else if (c->sort == PL_SORT_DATE && e.date != w->date) {
+                if (e.date < w->date)
                     continue;
             } else if (!prune && c->cap && !r->exhaustive &&
                        pl_it_doc_bound(it) + pmax <= w->score) {
@@ -519,18 +527,97 @@ static int make_facets(pl_results *r, const collector *c, pl_snap *snap)
     return PL_OK;
 }
 
-static int explain_hit(pl_exec *x, const pl_qnode *root, int coord, const entry *e, prox *pxe,
-                       unsigned n_words, char **out)
+static int count_root(pl_snap *snap, const pl_qnode *root, uint64_t *count, pl_error *err);
+
+/* ---- the relaxed query ------------------------------------------------------------ */
+/* A query whose root is an AND of juxtaposed words, maybe under
+ * exclusions (`rust linux -kernel` is ((rust AND linux) AND_NOT kernel)),
+ * relaxes to the same tree with the words OR-ed: its filters (year:,
+ * kind:, track:) and exclusions still hold, so a relaxed query never
+ * finds a document that the filters leave out.  Whether to relax is
+ * decided on the words alone (`words`, unfiltered): a filter, from the
+ * query or from the API's parameters, narrows a result list and never
+ * turns it into another kind of list, so a facet's count is what a click
+ * on it finds.  The nodes are copies on the heap; the words, filters and
+ * exclusions are the parsed query's own. */
+typedef struct relaxed {
+    pl_qnode chain[PL_QUERY_MAX_TERMS]; /* copies of the AND_NOT nodes */
+    pl_qnode *chain_kids[PL_QUERY_MAX_TERMS][2];
+    pl_qnode core;  /* filters AND any, when the query has filters */
+    pl_qnode any;   /* the words, OR-ed: its iterator counts words present */
+    pl_qnode words; /* the words, AND-ed, without filters or exclusions */
+    pl_qnode *core_kids[PL_QUERY_MAX_TERMS + 1];
+    pl_qnode *word_kids[PL_QUERY_MAX_TERMS];
+    const pl_qnode *root; /* the relaxed tree */
+    unsigned n_words;
+    int filtered; /* the words are not the whole query */
+} relaxed;
+
+/* The AND of juxtaposed words under a query's exclusions, or NULL. */
+static const pl_qnode *relax_core(const pl_qnode *root, size_t *depth)
+{
+    size_t d = 0;
+    while (root->op == PL_Q_AND_NOT && d < PL_QUERY_MAX_TERMS) {
+        root = root->kids[0];
+        d++;
+    }
+    *depth = d;
+    return root->op == PL_Q_AND && root->relax ? root : NULL;
+}
+
+static relaxed *relaxed_new(const pl_qnode *qroot)
+{
+    size_t depth;
+    const pl_qnode *and = relax_core(qroot, &depth);
+    if (!and)
+        return NULL;
+    relaxed *rx = pl_calloc(1, sizeof *rx);
+    if (!rx)
+        return NULL;
+    size_t nw = 0, nc = 0;
+    for (size_t i = 0; i < and->n_kids; i++) {
+        if (and->kids[i]->op == PL_Q_FILTER)
+            rx->core_kids[nc++] = and->kids[i];
+        else
+            rx->word_kids[nw++] = and->kids[i];
+    }
+    rx->n_words = (unsigned)nw;
+    rx->filtered = nc > 0 || depth > 0;
+    rx->words = *and;
+    rx->words.kids = rx->word_kids;
+    rx->words.n_kids = nw;
+    rx->words.relax = 0;
+    rx->any = rx->words;
+    rx->any.op = PL_Q_OR;
+    pl_qnode *core = &rx->any;
+    if (nc) {
+        rx->core_kids[nc++] = &rx->any;
+        rx->core = *and;
+        rx->core.kids = rx->core_kids;
+        rx->core.n_kids = nc;
+        rx->core.relax = 0;
+        core = &rx->core;
+    }
+    /* the AND_NOT chain, outermost first, over the new core */
+    const pl_qnode *n = qroot;
+    for (size_t i = 0; i < depth; i++) {
+        rx->chain[i] = *n;
+        rx->chain[i].kids = rx->chain_kids[i];
+        rx->chain_kids[i][1] = n->kids[1];
+        rx->chain_kids[i][0] = i + 1 < depth ? &rx->chain[i + 1] : core;
+        n = n->kids[0];
+    }
+    rx->root = depth ? &rx->chain[0] : core;
+    return rx;
+}
+
+static int explain_hit(pl_exec *x, const pl_qnode *root, const relaxed *rx, const entry *e,
+                       prox *pxe, char **out)
 {
     *out = NULL;
     pl_it *it = NULL;
-    pl_qnode orn;
-    const pl_qnode *use = root;
-    if (coord) {
-        orn = *root;
-        orn.op = PL_Q_OR;
-        use = &orn;
-    }
+    const pl_qnode *use = rx ? rx->root : root;
+    int coord = rx != NULL;
     int rc = pl_exec_build(x, use, &it);
     if (rc != PL_OK)
         return rc;
@@ -547,7 +634,7 @@ static int explain_hit(pl_exec *x, const pl_qnode *root, int coord, const entry 
         if (p > 0)
             pl_buf_printf(&b, "  %.4f proximity bonus\n", p);
         if (coord)
-            pl_buf_printf(&b, "  x %u/%u words present (relaxed query)\n", e->matched, n_words);
+            pl_buf_printf(&b, "  x %u/%u words present (relaxed query)\n", e->matched, rx->n_words);
     }
     if (b.oom)
         rc = pl_error_set(x->err, PL_ENOMEM, "explain: out of memory");
@@ -1084,6 +1171,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
     pl_it *root = NULL;
     pl_exec x;
     term_list *tl = NULL;
+    relaxed *rx = NULL;
     int rc = docfilter_init(&f, snap, opts, exclude, err);
     if (rc != PL_OK)
         goto fail;
@@ -1117,40 +1205,51 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
               .facets = want_facets,
               .no_total = !!(flags & PL_SEARCH_NO_TOTAL),
               .exhaustive = !!(flags & PL_SEARCH_EXHAUSTIVE)};
+    size_t depth;
+    int relaxable = !(flags & PL_SEARCH_PURE_AND) && relax_core(qroot, &depth);
     /* Relaxation needs to know whether the AND has relax_below matches:
      * prune only when the heap alone proves it (or relaxing is off). */
-    if (!(flags & PL_SEARCH_PURE_AND) && qroot->op == PL_Q_AND && qroot->relax &&
-        (double)c.cap < x.rp->relax_below)
+    if (relaxable && (double)c.cap < x.rp->relax_below)
         rn.no_total = 0;
     rc = run_pass(&rn);
     if (rc < 0)
         goto fail;
     uint64_t strict_total = c.total;
-    int coord = 0;
-    pl_qnode orn;
-    if (qroot->op == PL_Q_AND && qroot->relax && !(flags & PL_SEARCH_PURE_AND) &&
-        (double)c.total < x.rp->relax_below) {
+    if (relaxable && (double)c.total < x.rp->relax_below) {
+        rx = relaxed_new(qroot);
+        if (!rx) {
+            rc = pl_error_set(err, PL_ENOMEM, "search: out of memory");
+            goto fail;
+        }
+        /* the words alone decide (see struct relaxed); counted only when
+         * filters could have made the difference */
+        uint64_t words_total = c.total;
+        if (rx->filtered || docfilter_active(&f)) {
+            rc = count_root(snap, &rx->words, &words_total, err);
+            if (rc != PL_OK)
+                goto fail;
+        }
+        if ((double)words_total >= x.rp->relax_below) {
+            pl_free(rx);
+            rx = NULL;
+        }
+    }
+    if (rx) {
         /* relax: the same words, OR-ed, ranked by words present first */
-        orn = *qroot;
-        orn.op = PL_Q_OR;
         pl_it_free(root);
         root = NULL;
         prox_close(&px);
-        rc = pl_exec_build(&x, &orn, &root);
+        x.coord_node = &rx->any;
+        rc = pl_exec_build(&x, rx->root, &root);
         if (rc != PL_OK)
             goto fail;
-        rc = prox_open(&px, snap, &orn, pw, err);
+        rc = prox_open(&px, snap, qroot, pw, err);
         if (rc != PL_OK)
             goto fail;
         collector_reset(&c);
-        c.coord = coord = 1;
+        c.coord = 1;
         rn.root = root;
-        rn.n_words = 0;
-        for (size_t i = 0; i < orn.n_kids; i++)
-            rn.n_words += orn.kids[i]->op != PL_Q_FILTER;
-        /* filters in a relaxed query stay mandatory: count them as words
-         * every hit has */
-        rn.n_words = (unsigned)orn.n_kids;
+        rn.n_words = rx->n_words;
         rc = run_pass(&rn);
         if (rc < 0)
             goto fail;
@@ -1171,7 +1270,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
         }
         prox pxe = {0};
         if (flags & PL_SEARCH_EXPLAIN) {
-            rc = prox_open(&pxe, snap, coord ? &orn : qroot, pw, err);
+            rc = prox_open(&pxe, snap, qroot, pw, err);
             if (rc != PL_OK)
                 goto fail;
         }
@@ -1183,7 +1282,9 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
             if (rc == PL_OK && (flags & PL_SEARCH_EXPLAIN)) {
                 pl_exec xe;
                 pl_exec_init(&xe, snap, &pl_rank_default, err);
-                rc = explain_hit(&xe, qroot, coord, e, &pxe, (unsigned)qroot->n_kids, &h->explain);
+                if (rx)
+                    xe.coord_node = &rx->any;
+                rc = explain_hit(&xe, qroot, rx, e, &pxe, &h->explain);
             }
             if (rc != PL_OK)
                 break;
@@ -1192,9 +1293,6 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
         if (rc != PL_OK)
             goto fail;
     }
-    /* Filters in a relaxed OR: a FILTER kid is one of the "words"; a hit
-     * lacking it ranks below every hit that has it, which keeps filters
-     * effectively mandatory for the first page.  Did-you-mean next. */
     if (!(flags & PL_SEARCH_NO_SUGGEST) && query->n_words) {
         rc = pl_did_you_mean(q, snap, query, strict_total, &r->suggestion, err);
         if (rc != PL_OK)
@@ -1202,6 +1300,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
     }
     prox_close(&px);
     pl_it_free(root);
+    pl_free(rx);
     pl_free(c.heap);
     pl_free(c.years);
     pl_free(c.tracks);
@@ -1213,6 +1312,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
 fail:
     prox_close(&px);
     pl_it_free(root);
+    pl_free(rx);
     pl_free(c.heap);
     pl_free(c.years);
     pl_free(c.tracks);
