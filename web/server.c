@@ -282,6 +282,11 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 {
     pl_params *p = cls;
     (void)kind;
+    /* "?&q=x", "q=x&&limit=2" and a lone "=": an empty pair names nothing,
+     * so it is skipped like the trailing "&" libmicrohttpd already drops,
+     * rather than refused as a parameter called ''. */
+    if (key_size == 0 && (!value || value_size == 0))
+        return MHD_YES;
     if (p->n >= PL_MAX_PARAMS) {
         p->overflow = 1;
         return MHD_NO;

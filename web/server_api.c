@@ -23,8 +23,10 @@ const char *const pl_topic_repeat[] = {"topic", NULL};
 #define PL_SUGGEST_MAX 50
 #define PL_MAX_TRACK 256
 #define PL_MAX_DOC_ID 256
-#define PL_YEAR_MIN 1990
-#define PL_YEAR_MAX 2100
+/* The years a record and the query language (year:1900..2999) accept, so
+ * that the year parameters take every year a query could name. */
+#define PL_YEAR_MIN 1900
+#define PL_YEAR_MAX 2999
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -119,10 +121,11 @@ static int param_years(pl_rctx *x, const char *name, int *from, int *to, enum MH
              (!b || !parse_year(dots + 2, b, to)) && (!*from || !*to || *from <= *to);
     }
     if (!ok) {
-        *ret = pl_respond_error(x, 400, "bad_parameter",
-                                "%s must be a year (2019) or a range (2019..2023, 2019.., ..2023)"
-                                ", got '%.*s'",
-                                name, (int)(p->vn > 40 ? 40 : p->vn), p->v);
+        *ret =
+            pl_respond_error(x, 400, "bad_parameter",
+                             "%s must be a year (2019) or a range (2019..2023, 2019.., ..2023)"
+                             " of years from %d to %d, got '%.*s'",
+                             name, PL_YEAR_MIN, PL_YEAR_MAX, (int)(p->vn > 40 ? 40 : p->vn), p->v);
         return -1;
     }
     return 0;
@@ -364,8 +367,10 @@ enum MHD_Result pl_api_stats(pl_rctx *x)
     if (pl_rctx_snap(x, &ret))
         return ret;
     enum { NY = PL_YEAR_MAX - PL_YEAR_MIN + 1 };
-    uint32_t counts[NY][PL_KIND_COUNT];
-    memset(counts, 0, sizeof counts);
+    /* 22 KB: on the heap rather than a poll loop's stack. */
+    uint32_t(*counts)[PL_KIND_COUNT] = pl_calloc(NY, sizeof *counts);
+    if (!counts)
+        return pl_respond_error(x, 503, "busy", "out of memory");
     uint32_t max = pl_snap_max_docid(x->snap), live = 0;
     for (uint32_t d = 1; d <= max; d++) {
         const pl_docmeta *m = pl_snap_docmeta(x->snap, d);
@@ -382,6 +387,7 @@ enum MHD_Result pl_api_stats(pl_rctx *x)
         json_decref(o);
         json_decref(years);
         json_decref(kinds);
+        pl_free(counts);
         return pl_respond_error(x, 503, "busy", "out of memory");
     }
     uint32_t kind_tot[PL_KIND_COUNT] = {0};
@@ -400,6 +406,7 @@ enum MHD_Result pl_api_stats(pl_rctx *x)
         json_array_append_new(years, json_pack("{s:i, s:I, s:o}", "year", y + PL_YEAR_MIN,
                                                "documents", (json_int_t)tot, "kinds", yk));
     }
+    pl_free(counts);
     for (int k = 0; k < PL_KIND_COUNT; k++)
         if (kind_tot[k])
             json_object_set_new(kinds, pl_kind_name((pl_kind)k), json_integer(kind_tot[k]));

@@ -168,6 +168,7 @@ def main():
               st == 200)
         run_endpoints(srv)
         run_errors(srv)
+        run_params(srv)
         run_cors(srv, db)
         run_limits(db)
         run_per_ip(db)
@@ -440,6 +441,49 @@ def run_errors(srv):
           re.match(rb'HTTP/1\.1 4(31|14)', out), out[:200])
     st, _, _ = srv.get('/healthz')
     check('server healthy after the oversized requests', st == 200)
+
+
+def run_params(srv):
+    """Empty parameters are ignored; years span what the query language takes."""
+    st, _, base = srv.json('/api/search?q=bpf&limit=2')
+    ids = [x['id'] for x in (base or {}).get('hits', [])]
+    for path in ('/api/search?&q=bpf&limit=2', '/api/search?q=bpf&&limit=2',
+                 '/api/search?q=bpf&limit=2&', '/api/search?q=bpf&=&limit=2',
+                 '/api/search?&&q=bpf&&&limit=2&&'):
+        st2, _, res = srv.json(path)
+        check('empty parameter ignored: %s' % path, st == 200 and st2 == 200 and ids
+              and [x['id'] for x in res.get('hits', [])] == ids, (st2, res))
+    st, _, tr = srv.json('/api/trends?&topic=BPF&&topic=Rust&')
+    check('empty parameters ignored on /api/trends', st == 200
+          and [x['topic'] for x in tr['series']] == ['BPF', 'Rust'], tr)
+    for path in ('/healthz?&', '/api/stats?&&', '/api/suggest?&prefix=sch',
+                 '/api/terms/rising?from=2019&&to=2024'):
+        st, _, _ = srv.get(path)
+        check('empty parameters ignored: %s' % path, st == 200, st)
+    _, _, data = expect_error(srv, 'a value without a name is still a parameter',
+                              '/api/search?q=bpf&=x', 400, 'bad_parameter')
+    check("... named '' in the message", b"unknown parameter ''" in data, data)
+
+    st, _, all_ = srv.json('/api/search?q=kernel&limit=1')
+    st2, _, old = srv.json('/api/search?q=kernel&year=1970')
+    st3, _, wide = srv.json('/api/search?q=kernel&limit=1&year=1900..2999')
+    check('year=1970 (no documents) is a filter, not an error', st2 == 200 and old['total'] == 0,
+          (st2, old))
+    check('year=1900..2999 keeps every hit', st3 == 200 and wide['total'] == all_['total'],
+          (st3, wide))
+    for path, name in (('/api/search?q=kernel&year=1899', 'year'),
+                       ('/api/search?q=kernel&year=2019..3000', 'year'),
+                       ('/api/trends?topic=BPF&from=1899', 'from'),
+                       ('/api/terms/cooccur?topic=BPF&year=3000', 'year')):
+        _, _, data = expect_error(srv, 'year out of 1900..2999: %s' % path, path, 400,
+                                  'bad_parameter')
+        msg = json.loads(data)['error']['message'] if data.startswith(b'{') else ''
+        check('... the message names %s and the range 1900 to 2999' % name,
+              msg.startswith(name + ' ') and '1900' in msg and '2999' in msg, msg)
+    expect_error(srv, 'compare a=1900 (a year without documents)',
+                 '/api/trends/compare?topic=BPF&a=1900&b=2024', 404, 'not_found')
+    st, _, tr = srv.json('/api/trends?topic=BPF&from=1900&to=2999')
+    check('trends from=1900 to=2999', st == 200 and tr['totals'], (st, tr))
 
 
 def run_cors(srv, db):
