@@ -976,6 +976,10 @@ static int or_next(pl_it *it)
     return it->docid != PL_DOC_END;
 }
 
+/* A synonym group scores as its best member, the word as typed (kid 0)
+ * at full weight and the other members at syn_weight: a record that says
+ * what the user typed is better evidence than one that says an expansion
+ * (`memory management` should not rank a record for its "LSF/MM" first). */
 static double or_score(pl_it *it)
 {
     multi_it *m = (multi_it *)it;
@@ -985,6 +989,8 @@ static double or_score(pl_it *it)
         if (k->docid != it->docid)
             continue;
         double v = k->vt->score(k);
+        if (m->op == PL_Q_SYN && i > 0)
+            v *= m->x->rp->syn_weight;
         if (m->op == PL_Q_SYN)
             s = v > s ? v : s;
         else
@@ -1002,6 +1008,8 @@ static double or_bound(pl_it *it)
         if (k->docid != it->docid)
             continue;
         double v = k->vt->bound(k);
+        if (m->op == PL_Q_SYN && i > 0)
+            v *= m->x->rp->syn_weight;
         if (m->op == PL_Q_SYN)
             s = v > s ? v : s;
         else

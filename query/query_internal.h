@@ -89,6 +89,7 @@ typedef struct pl_rank_params {
     double b[PL_NFIELDS]; /* length normalisation per field */
     double prox_weight;   /* largest proximity bonus */
     double relax_below;   /* an implicit AND with fewer matches relaxes to OR */
+    double syn_weight;    /* a synonym group's other members, against the word typed */
 } pl_rank_params;
 extern const pl_rank_params pl_rank_default;
 

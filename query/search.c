@@ -30,6 +30,7 @@ const pl_rank_params pl_rank_default = {
     .b = {0.5, 0.3, 0.75},
     .prox_weight = 1.5,
     .relax_below = 10,
+    .syn_weight = 0.7,
 };
 
 /* Proximity looks at the first few distinct single terms only. */
