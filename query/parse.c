@@ -7,7 +7,7 @@
  *
  *   query    := andlist
  *   andlist  := item { ['AND'] item }          juxtaposition = AND
- *   item     := ('-' | 'NOT') orexpr | orexpr
+ *   item     := ('-' | 'NOT') orexpr | orexpr    '-' touches its operand
  *   orexpr   := nearexpr { 'OR' nearexpr }
  *   nearexpr := primary { 'NEAR' ['/' n] primary }
  *   primary  := '(' andlist ')' | '"' words '"' | field ':' primary
@@ -376,7 +376,20 @@ static size_t word_end(const parser *p, size_t i)
 
 /* ---- grammar ------------------------------------------------------------------------ */
 static pl_qnode *parse_andlist(parser *p, int top);
-static pl_qnode *parse_primary(parser *p, unsigned fields);
+static pl_qnode *parse_primary(parser *p, unsigned fields, const char *excl);
+
+/* The error for an exclusion ('-' or NOT) found where an operand is
+ * expected: the grammar allows one only at the start of an AND item. */
+#define EXCL_DOUBLE "double exclusion"
+#define EXCL_OR "an exclusion cannot stand inside OR"
+#define EXCL_NEAR "an exclusion cannot stand inside NEAR"
+#define EXCL_FIELD "a field takes a word, a phrase or a group, not an exclusion"
+
+/* A '-' at i with no operand touching it (space, ')' or the end follows). */
+static int lone_dash(const parser *p, size_t i)
+{
+    return i + 1 >= p->n || is_space(p->s[i + 1]) || p->s[i + 1] == ')';
+}
 
 static int enter(parser *p)
 {
@@ -572,7 +585,7 @@ static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_
             return NULL;
         unsigned saved = p->fields;
         p->fields = 1u << f;
-        pl_qnode *n = parse_primary(p, 1u << f);
+        pl_qnode *n = parse_primary(p, 1u << f, EXCL_FIELD);
         p->fields = saved;
         p->depth--;
         return n;
@@ -635,7 +648,8 @@ static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_
     return n;
 }
 
-static pl_qnode *parse_primary(parser *p, unsigned fields)
+/* excl: the error for an exclusion standing here (see EXCL_*). */
+static pl_qnode *parse_primary(parser *p, unsigned fields, const char *excl)
 {
     skip_space(p);
     size_t at = p->i;
@@ -672,8 +686,10 @@ static pl_qnode *parse_primary(parser *p, unsigned fields)
         fail(p, PL_EPARSE, at, "operator without a left operand");
         return NULL;
     }
-    if ((c == '-' && p->i + 1 < p->n && !is_word_end(p->s[p->i + 1])) || at_keyword(p, "NOT")) {
-        fail(p, PL_EPARSE, at, "an exclusion cannot stand inside OR or NEAR");
+    /* A word never starts with '-' (the analyzer drops a leading joiner),
+     * so a '-' here is an exclusion sign, never part of a word. */
+    if (c == '-' || at_keyword(p, "NOT")) {
+        fail(p, PL_EPARSE, at, c == '-' && lone_dash(p, at) ? "'-' without an operand" : excl);
         return NULL;
     }
     /* field:value — letters then ':' then something */
@@ -788,9 +804,9 @@ static pl_qnode *near_node(parser *p, pl_qnode **kids, size_t k, uint32_t win, s
     return s;
 }
 
-static pl_qnode *parse_near(parser *p)
+static pl_qnode *parse_near(parser *p, const char *excl)
 {
-    pl_qnode *first = parse_primary(p, p->fields);
+    pl_qnode *first = parse_primary(p, p->fields, excl);
     if (p->rc != PL_OK)
         return NULL;
     skip_space(p);
@@ -817,7 +833,7 @@ static pl_qnode *parse_near(parser *p)
             fail(p, PL_EPARSE, at, "NEAR without a right operand");
             return NULL;
         }
-        pl_qnode *n = parse_primary(p, p->fields);
+        pl_qnode *n = parse_primary(p, p->fields, EXCL_NEAR);
         if (p->rc != PL_OK)
             return NULL;
         if (!near_operand(n)) {
@@ -834,10 +850,10 @@ static pl_qnode *parse_near(parser *p)
     return near_node(p, kids, k, win, at);
 }
 
-static pl_qnode *parse_or(parser *p)
+static pl_qnode *parse_or(parser *p, const char *excl)
 {
     size_t at = p->i;
-    pl_qnode *first = parse_near(p);
+    pl_qnode *first = parse_near(p, excl);
     if (p->rc != PL_OK)
         return NULL;
     skip_space(p);
@@ -855,7 +871,7 @@ static pl_qnode *parse_or(parser *p)
             fail(p, PL_EPARSE, at, "OR without a right operand");
             return NULL;
         }
-        pl_qnode *n = parse_near(p);
+        pl_qnode *n = parse_near(p, EXCL_OR);
         if (p->rc != PL_OK)
             return NULL;
         if (n) {
@@ -970,8 +986,14 @@ static pl_qnode *parse_andlist(parser *p, int top)
             explicit_and = 1;
             continue;
         }
+        /* '-' excludes whatever touches it: a word, a phrase, a group or a
+         * field (`-"memory model"`, `-(a OR b)`, `-title:x`). */
         int negated = 0;
-        if (p->s[p->i] == '-' && p->i + 1 < p->n && !is_word_end(p->s[p->i + 1])) {
+        if (p->s[p->i] == '-') {
+            if (lone_dash(p, at)) {
+                fail(p, PL_EPARSE, at, "'-' without an operand");
+                return NULL;
+            }
             negated = 1;
             p->i++;
         } else if (at_keyword(p, "NOT")) {
@@ -984,7 +1006,9 @@ static pl_qnode *parse_andlist(parser *p, int top)
             }
         }
         size_t words_before = p->query->n_words;
-        pl_qnode *n = parse_or(p);
+        /* not negated, the item cannot start with an exclusion (taken
+         * above), so the second message is only a safe default */
+        pl_qnode *n = parse_or(p, negated ? EXCL_DOUBLE : "misplaced exclusion");
         if (p->rc != PL_OK)
             return NULL;
         if (!n)

@@ -150,6 +150,13 @@ static void boolean_operators_count_exactly(void **state)
     assert_int_equal(total(f, "rust OR tiering", PL_SEARCH_PURE_AND), 2);
     assert_int_equal(total(f, "(rust OR tiering) kernel", PL_SEARCH_PURE_AND), 1);
     assert_int_equal(total(f, "-live", PL_SEARCH_PURE_AND), 2);
+    /* '-' excludes a phrase or a group as NOT does (doc2 has "Migration is
+     * live" and rust; doc3 the title Scheduler) */
+    assert_int_equal(total(f, "live -\"migration is live\"", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "live -(rust OR scheduler)", PL_SEARCH_PURE_AND), 1);
+    assert_int_equal(total(f, "live -title:scheduler", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "live -year:2019", PL_SEARCH_PURE_AND), 2);
+    assert_int_equal(total(f, "live -kind:mc", PL_SEARCH_PURE_AND), 2);
     /* "Writing drivers in Rust": drivers at 1, rust at 3 */
     assert_int_equal(total(f, "rust NEAR/2 drivers", PL_SEARCH_PURE_AND), 1);
     assert_int_equal(total(f, "rust NEAR/1 drivers", PL_SEARCH_PURE_AND), 0);
@@ -372,6 +379,36 @@ static void bad_queries_and_options(void **state)
     assert_non_null(strstr(err.msg, "column 12"));
 }
 
+/* A malformed query fails with PL_EPARSE and says what is wrong and where
+ * (the whole message is the contract: the page and the CLI print it). */
+static void parse_errors_say_what_and_where(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        const char *q, *msg;
+    } cases[] = {
+        {"- rust", "'-' without an operand at column 1"},
+        {"rust -", "'-' without an operand at column 6"},
+        {"rust OR - go", "'-' without an operand at column 9"},
+        {"bpf --kernel", "double exclusion at column 6"},
+        {"NOT NOT rust", "double exclusion at column 5"},
+        {"NOT -rust", "double exclusion at column 5"},
+        {"title:-rust", "a field takes a word, a phrase or a group, not an exclusion at column 7"},
+        {"title:NOT rust",
+         "a field takes a word, a phrase or a group, not an exclusion at column 7"},
+        {"rust OR -kernel", "an exclusion cannot stand inside OR at column 9"},
+        {"rust NEAR -kernel", "an exclusion cannot stand inside NEAR at column 11"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pl_query *q = NULL;
+        pl_error err = {0};
+        int rc = pl_query_parse(f->q, cases[i].q, strlen(cases[i].q), &q, &err);
+        if (rc != PL_EPARSE || strcmp(err.msg, cases[i].msg))
+            fail_msg("'%s': got %d '%s', want '%s'", cases[i].q, rc, err.msg, cases[i].msg);
+        assert_null(q);
+    }
+}
+
 static void synonyms_expand_from_a_user_file(void **state)
 {
     (void)state;
@@ -418,6 +455,7 @@ int main(void)
         cmocka_unit_test(suggest_and_did_you_mean),
         cmocka_unit_test(similar_excludes_itself),
         cmocka_unit_test(bad_queries_and_options),
+        cmocka_unit_test(parse_errors_say_what_and_where),
         cmocka_unit_test(synonyms_expand_from_a_user_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
