@@ -13,7 +13,7 @@ TYPES = {
     '.html': 'text/html; charset=utf-8',
     '.js': 'text/javascript; charset=utf-8',
     '.css': 'text/css; charset=utf-8',
-    '.svg': 'image/svg+xml',
+    '.svg': 'image/svg+xml; charset=utf-8',
     '.json': 'application/json; charset=utf-8',
     '.txt': 'text/plain; charset=utf-8',
 }

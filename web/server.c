@@ -414,6 +414,13 @@ static int route(const char *url, pl_handler *fn, const char *const **allowed,
         *asset = find_asset("index.html");
         return *asset ? PL_EP_STATIC : PL_EP_OTHER;
     }
+    /* Clients that do not read the page's <link rel=icon> (bookmark and
+     * feed tools, older browsers) ask for /favicon.ico: the SVG icon
+     * answers rather than a 404 on every visit. */
+    if (!strcmp(url, "/favicon.ico")) {
+        *asset = find_asset("favicon.svg");
+        return *asset ? PL_EP_STATIC : PL_EP_OTHER;
+    }
     /* The page's own files only, by exact name: there is no filesystem
      * behind this, so no path can reach anything else. */
     if (url[0] == '/' && !strchr(url + 1, '/')) {

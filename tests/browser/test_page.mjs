@@ -369,6 +369,99 @@ async function main() {
     eq(await page.inputValue('#q'), res.suggestion, 'box updated');
   });
 
+  // ---- pages past the end, the summary, the facet panel, the footnote, the icon ----
+  await t('a page past the last one shows the last page, not an empty "Page 99 of 2"', async () => {
+    const total = (await api('/api/search?q=' + QUERY + '&limit=10')).body.total;
+    const last = Math.ceil(total / 10);
+    const want = (await api(`/api/search?q=${QUERY}&limit=10&offset=${(last - 1) * 10}&sort=relevance`)).body;
+    for (const asked of [99, 5000]) {
+      await page.goto(base + `?q=${QUERY}&page=${asked}`);
+      await page.waitForFunction((p) => new URL(location.href).searchParams.get('page') === p,
+        last > 1 ? String(last) : null);
+      await page.waitForFunction((ids) => {
+        const got = [...document.querySelectorAll('#results .hit')].map((e) => e.dataset.id);
+        return JSON.stringify(got) === JSON.stringify(ids);
+      }, want.hits.map((h) => h.id));
+      if (last > 1) {
+        eq(await page.textContent('#page-info'), `Page ${last} of ${last}`, `page info after page=${asked}`);
+        eq(await page.isDisabled('#next-page'), true, 'Next disabled on the last page');
+      }
+    }
+    // The clamped entry replaced the bad one: Back leaves the query.
+    await page.goto(base + '?view=trends');
+    await page.goto(base + `?q=${QUERY}&page=99`);
+    await page.waitForSelector('#results .hit');
+    await page.goBack();
+    await page.waitForSelector('#view-trends:not([hidden])');
+  });
+
+  await t('the summary shows a phrase query with its own quotes only', async () => {
+    const phrase = '"confidential computing"';
+    await page.goto(base + '?q=' + encodeURIComponent(phrase));
+    await page.waitForSelector('#results .hit');
+    const summary = await page.textContent('#results-summary');
+    assert(summary.includes(' for ' + phrase + ','), 'query shown as typed: ' + summary);
+    assert(!/[“”]/.test(summary), 'no added quotation marks: ' + summary);
+    eq(await page.textContent('#results-summary .query-echo'), phrase, 'the query is set apart');
+  });
+
+  await t('"Filter results" shows only when there are facets to filter by', async () => {
+    assert(await page.isVisible('#facets .facets-title'), 'visible beside hits');
+    await page.fill('#q', 'zzqxnothingmatches');
+    await page.press('#q', 'Enter');
+    await page.waitForFunction(() => /^No results for/.test(document.querySelector('#results-summary').textContent));
+    eq(await page.isVisible('#facets'), false, 'hidden without results');
+    await page.fill('#q', '"unbalanced');
+    await page.press('#q', 'Enter');
+    await page.waitForSelector('#search-error:not([hidden])');
+    eq(await page.isVisible('#facets'), false, 'hidden beside an error');
+    await page.goto(base + '?q=zzqxnothingmatches&year=2019');
+    await page.waitForFunction(() => /^No results for/.test(document.querySelector('#results-summary').textContent));
+    assert(await page.isVisible('#active-filters .active-filter'), 'an active filter stays removable');
+    await page.goto(base);
+    await page.waitForFunction(() => /Type a word/.test(document.querySelector('#results-summary').textContent));
+    eq(await page.isVisible('#facets'), false, 'hidden before a query');
+    const x = await page.$eval('.results-col', (e) => e.getBoundingClientRect().x);
+    assert(x > 200, 'the results keep their column: x=' + x);
+  });
+
+  await t('the chart footnote appears on the trends view only', async () => {
+    const foot = 'text=shaded bands are 95% confidence intervals';
+    await page.goto(base + '?q=' + QUERY);
+    await page.waitForSelector('#results .hit');
+    eq(await page.isVisible(foot), false, 'not under search results');
+    await page.click('#results .hit-title a');
+    await page.waitForSelector('#view-doc:not([hidden])');
+    eq(await page.isVisible(foot), false, 'not under a document');
+    await page.click('#tab-trends');
+    await page.waitForSelector('#view-trends:not([hidden])');
+    eq(await page.isVisible(foot), true, 'under the chart');
+  });
+
+  await t('an embedded icon: link rel=icon and /favicon.ico answer, no 404 on a page load', async () => {
+    const bad = [];
+    const onResponse = (r) => {
+      if (r.status() >= 400) bad.push(r.status() + ' ' + r.url());
+    };
+    page.on('response', onResponse);
+    await page.goto(base + '?q=' + QUERY);
+    await page.waitForSelector('#results .hit');
+    const href = await page.$eval('link[rel=icon]', (e) => e.href);
+    const icon = await page.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+    }, href);
+    const ico = await page.evaluate(async () => {
+      const r = await fetch('/favicon.ico');
+      return { status: r.status, type: r.headers.get('content-type') };
+    });
+    page.off('response', onResponse);
+    eq(icon.status, 200, 'icon status');
+    assert(/^image\/svg\+xml/.test(icon.type) && icon.text.startsWith('<svg'), 'an SVG: ' + icon.type);
+    assert(ico.status === 200 || ico.status === 204, '/favicon.ico answers: ' + ico.status);
+    eq(bad, [], 'no failed request');
+  });
+
   // ---- trends ----
   let trend = null;
   await t('three topics entered as chips give three series, one point per year', async () => {

@@ -16,6 +16,8 @@
   'use strict';
 
   var PAGE_SIZE = 10;
+  /* The API refuses an offset above 10000: no page starts beyond it. */
+  var MAX_PAGE = Math.floor(10000 / PAGE_SIZE) + 1;
   var DEBOUNCE_MS = 200;
   var MAX_TOPICS = 8;
   var DEFAULT_TOPICS = ['BPF', 'Rust', 'CXL'];
@@ -221,7 +223,7 @@
     s.track = p.get('track') || '';
     s.sort = p.get('sort') === 'date' ? 'date' : 'relevance';
     var page = parseInt(p.get('page') || '1', 10);
-    s.page = Number.isFinite(page) && page >= 1 && page <= 100000 ? page : 1;
+    s.page = Number.isFinite(page) && page >= 1 ? Math.min(page, MAX_PAGE) : 1;
     s.doc = p.get('doc') || '';
     if (s.view === 'doc' && !s.doc) s.view = 'search';
     if (p.has('topic')) {
@@ -410,6 +412,8 @@
     ['search', 'doc', 'trends'].forEach(function (v) {
       $('view-' + v).hidden = state.view !== v;
     });
+    /* The footnote explains the chart's bands and hollow points. */
+    $('trends-foot').hidden = state.view !== 'trends';
     ['search', 'trends'].forEach(function (v) {
       var tab = $('tab-' + v);
       var active = state.view === v || (v === 'search' && state.view === 'doc');
@@ -454,7 +458,7 @@
       renderActiveFilters();
       $('did-you-mean').hidden = true;
       $('pager').hidden = true;
-      $('results-summary').textContent = 'Type a word or phrase to search the archive.';
+      setSummary(['Type a word or phrase to search the archive.']);
       showExamples(true);
       return;
     }
@@ -468,10 +472,11 @@
     if (state.kind) p.set('kind', state.kind);
     if (state.track) p.set('track', state.track);
     $('results').setAttribute('aria-busy', 'true');
+    var page = state.page;
     api('search', '/api/search?' + p.toString()).then(function (data) {
       $('results').removeAttribute('aria-busy');
       showError($('search-error'), null);
-      showResults(data);
+      showResults(data, page);
     }, function (e) {
       if (isAbort(e)) return;
       $('results').removeAttribute('aria-busy');
@@ -479,9 +484,10 @@
       showError($('search-error'), e);
       clear($('results'));
       clear($('facet-groups'));
+      renderActiveFilters();
       $('pager').hidden = true;
       $('did-you-mean').hidden = true;
-      $('results-summary').textContent = '';
+      setSummary([]);
     });
   }
 
@@ -500,22 +506,43 @@
     });
   }
 
-  function showResults(data) {
+  /* The summary line from strings and nodes (text only). */
+  function setSummary(parts) {
+    var box = $('results-summary');
+    clear(box);
+    appendAll(box, parts);
+  }
+
+  /* The query as typed, set apart by weight rather than by quotation marks:
+   * a phrase query brings its own quotes, and wrapping it in more showed
+   * “"confidential computing"”. */
+  function queryEcho() {
+    return el('strong', { className: 'query-echo', text: state.q.trim() });
+  }
+
+  function showResults(data, page) {
     var total = Number(data.total) || 0;
     var hits = Array.isArray(data.hits) ? data.hits : [];
     var offset = Number(data.offset) || 0;
-    var summary;
-    if (total === 0) summary = 'No results for “' + state.q.trim() + '”.';
-    else {
-      summary = nf.format(total) + (total === 1 ? ' result' : ' results') + ' for “' +
-                state.q.trim() + '”';
-      if (hits.length) {
-        summary += ', showing ' + nf.format(offset + 1) + '–' + nf.format(offset + hits.length);
-      }
-      if (typeof data.took_ms === 'number') summary += ' (' + data.took_ms.toFixed(1) + ' ms)';
-      summary += '.';
+    var pages = Math.min(MAX_PAGE, Math.max(1, Math.ceil(total / PAGE_SIZE)));
+    /* A page past the last one (an old link, a hand-edited URL, an index
+     * rebuilt with fewer hits) shows the last page instead of an empty
+     * "Page 99 of 2"; the history entry is corrected in place. */
+    if (page > pages && state.view === 'search' && state.page === page) {
+      navigate({ page: pages }, 'replace');
+      return;
     }
-    $('results-summary').textContent = summary;
+    if (total === 0) {
+      setSummary(['No results for ', queryEcho(), '.']);
+    } else {
+      var tail = '';
+      if (hits.length) {
+        tail += ', showing ' + nf.format(offset + 1) + '–' + nf.format(offset + hits.length);
+      }
+      if (typeof data.took_ms === 'number') tail += ' (' + data.took_ms.toFixed(1) + ' ms)';
+      setSummary([nf.format(total) + (total === 1 ? ' result' : ' results') + ' for ',
+        queryEcho(), tail + '.']);
+    }
 
     var dym = $('did-you-mean');
     if (typeof data.suggestion === 'string' && data.suggestion &&
@@ -535,7 +562,6 @@
 
     renderFacets(data.facets || {});
 
-    var pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     var pager = $('pager');
     pager.hidden = total <= PAGE_SIZE;
     $('page-info').textContent = 'Page ' + state.page + ' of ' + pages;
@@ -644,6 +670,12 @@
     renderActiveFilters();
   }
 
+  /* "Filter results" with nothing under it (no hits, an error, no query)
+   * is noise: the panel shows only when it holds a facet or a filter. */
+  function updateFacetPanel() {
+    $('facets').hidden = !$('facet-groups').firstChild && !$('active-filters').firstChild;
+  }
+
   function renderActiveFilters() {
     var box = $('active-filters');
     clear(box);
@@ -662,6 +694,7 @@
       });
       box.appendChild(btn);
     });
+    updateFacetPanel();
   }
 
   /* ---- document ---- */

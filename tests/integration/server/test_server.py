@@ -220,7 +220,11 @@ def run_endpoints(srv):
     for path, rel, ctype in [('/', 'web/static/index.html', 'text/html; charset=utf-8'),
                              ('/index.html', 'web/static/index.html', 'text/html; charset=utf-8'),
                              ('/app.js', 'web/static/app.js', 'text/javascript; charset=utf-8'),
-                             ('/style.css', 'web/static/style.css', 'text/css; charset=utf-8')]:
+                             ('/style.css', 'web/static/style.css', 'text/css; charset=utf-8'),
+                             ('/favicon.svg', 'web/static/favicon.svg',
+                              'image/svg+xml; charset=utf-8'),
+                             ('/favicon.ico', 'web/static/favicon.svg',
+                              'image/svg+xml; charset=utf-8')]:
         st, h, data = srv.get(path)
         check('GET %s serves %s' % (path, rel),
               st == 200 and data == read_source(rel) and h.get('content-type') == ctype
