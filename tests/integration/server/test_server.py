@@ -169,6 +169,7 @@ def main():
         run_endpoints(srv)
         run_errors(srv)
         run_params(srv)
+        run_schema(srv)
         run_cors(srv, db)
         run_limits(db)
         run_per_ip(db)
@@ -431,6 +432,10 @@ def run_errors(srv):
       'not_found')
     E(srv, 'cooccur year=abc', '/api/terms/cooccur?topic=BPF&year=abc', 400, 'bad_parameter')
     E(srv, 'parameters on /healthz', '/healthz?x=1', 400, 'bad_parameter')
+    out = srv.raw(b'GET /healthz HTTP/1.1\r\n\r\n')
+    head, _, body = out.partition(b'\r\n\r\n')
+    check('HTTP/1.1 without Host -> 400 bad_request', head.startswith(b'HTTP/1.1 400')
+          and b'"code":"bad_request"' in body, out[:300])
 
     st, h, data = E(srv, 'URI longer than 8 KiB', '/api/search?q=' + 'a' * 9000, 414,
                     'uri_too_long')
@@ -488,6 +493,106 @@ def run_params(srv):
                  '/api/trends/compare?topic=BPF&a=1900&b=2024', 404, 'not_found')
     st, _, tr = srv.json('/api/trends?topic=BPF&from=1900&to=2999')
     check('trends from=1900 to=2999', st == 200 and tr['totals'], (st, tr))
+
+
+def schema_errors(doc, schema, value, where='$'):
+    """What in value does not match schema: the subset of OpenAPI 3.0 that
+    web/openapi.json uses (type, nullable, enum, required, properties,
+    additionalProperties, items, min/maxItems, minimum, oneOf, $ref)."""
+    while '$ref' in schema:
+        node = doc
+        for part in schema['$ref'].lstrip('#/').split('/'):
+            node = node[part]
+        schema = node
+    if 'oneOf' in schema:
+        fits = [s for s in schema['oneOf'] if not schema_errors(doc, s, value, where)]
+        return [] if len(fits) == 1 else ['%s: matches %d of oneOf' % (where, len(fits))]
+    if value is None:
+        return [] if schema.get('nullable') else ['%s: null, not nullable' % where]
+    kinds = {'string': str, 'boolean': bool, 'object': dict, 'array': list}
+    t = schema.get('type')
+    if t == 'integer':
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif t == 'number':
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    else:
+        ok = t is None or isinstance(value, kinds[t])
+    if not ok:
+        return ['%s: %r is not %s' % (where, value, t)]
+    errs = []
+    if 'enum' in schema and value not in schema['enum']:
+        errs.append('%s: %r not in %s' % (where, value, schema['enum']))
+    if 'minimum' in schema and value < schema['minimum']:
+        errs.append('%s: %r below %s' % (where, value, schema['minimum']))
+    if t == 'object':
+        props = schema.get('properties', {})
+        for k in schema.get('required', []):
+            if k not in value:
+                errs.append('%s: required key %r missing' % (where, k))
+        # Stricter than OpenAPI: a key is declared by name or by a schema
+        # for additionalProperties (a map such as the facet counts), never
+        # by an object schema that lists no properties.
+        extra = schema.get('additionalProperties')
+        for k, v in value.items():
+            if k in props:
+                errs += schema_errors(doc, props[k], v, '%s.%s' % (where, k))
+            elif isinstance(extra, dict):
+                errs += schema_errors(doc, extra, v, '%s.%s' % (where, k))
+            else:
+                errs.append('%s: key %r not declared' % (where, k))
+    if t == 'array':
+        if len(value) < schema.get('minItems', 0) or len(value) > schema.get('maxItems', 1e9):
+            errs.append('%s: %d items' % (where, len(value)))
+        for i, v in enumerate(value):
+            errs += schema_errors(doc, schema['items'], v, '%s[%d]' % (where, i))
+    return errs
+
+
+def run_schema(srv):
+    """Real answers against web/openapi.json: every key they carry is
+    declared with its type, and every required one is there."""
+    doc = json.loads(read_source('web/openapi.json'))
+    st, _, hit = srv.json('/api/search?q=kernel&limit=1')
+    did = hit['hits'][0]['id'] if st == 200 and hit['hits'] else 'none'
+    qd = urllib.parse.quote(did)
+    cases = [
+        ('/api/search', '/api/search?' + q({'q': 'BPF verifier', 'limit': 5})),
+        ('/api/search', '/api/search?' + q({'q': 'bpf', 'explain': 1, 'sort': 'date'})),
+        ('/api/search', '/api/search?q=schedular'),
+        ('/api/search', '/api/search?q=zzqxnothing&year=1970'),
+        ('/api/suggest', '/api/suggest?prefix=sch'),
+        ('/api/docs/{id}', '/api/docs/' + qd),
+        ('/api/docs/{id}/similar', '/api/docs/%s/similar?limit=3' % qd),
+        ('/api/trends', '/api/trends?' + q({'topic': ['BPF', 'Rust', 'CXL'], 'top': 2})),
+        ('/api/trends', '/api/trends?' + q({'topic': 'BPF', 'kind': 'mc', 'from': 2019})),
+        ('/api/trends', '/api/trends?' + q({'topic': ['BPF', 'Rust'], 'format': 'grafana'})),
+        ('/api/trends', '/api/trends?' + q({'topic': ['BPF', 'Rust'], 'format': 'vega'})),
+        ('/api/trends/compare', '/api/trends/compare?' + q({'topic': 'BPF', 'a': 2019, 'b': 2024})),
+        ('/api/terms/rising', '/api/terms/rising?from=2019&to=2024&limit=5'),
+        ('/api/terms/cooccur', '/api/terms/cooccur?' + q({'topic': 'BPF', 'year': 2024})),
+        ('/api/stats', '/api/stats'),
+        ('/healthz', '/healthz'),
+    ]
+    for name, path in cases:
+        st, h, body = srv.json(path)
+        schema = doc['paths'][name]['get']['responses']['200']['content']['application/json'][
+            'schema']
+        errs = schema_errors(doc, schema, body) if st == 200 else ['status %s' % st]
+        check('openapi.json describes GET %s exactly' % path[:70], not errs, '\n'.join(errs))
+    st, h, res = srv.json('/api/search?' + q({'q': 'bpf', 'explain': 1}))
+    check('the explain case reached hits with explain',
+          st == 200 and res['hits'] and all('explain' in x for x in res['hits']), res)
+    st, h, res = srv.json('/api/search?q=bpf')
+    check('the search case reached highlights and a snippet offset',
+          st == 200 and any(x['highlights'] and x['snippet_offset'] > 0 for x in res['hits']), res)
+    for path, status in (('/api/search?q=x&limit=0', 400), ('/api/nope', 404)):
+        st, h, body = srv.json(path)
+        resp = doc['paths']['/api/search']['get']['responses'][str(status)]
+        if '$ref' in resp:
+            resp = doc['components']['responses'][resp['$ref'].rsplit('/', 1)[1]]
+        errs = schema_errors(doc, resp['content']['application/json']['schema'], body)
+        check('openapi.json describes the %d error envelope' % status, st == status and not errs,
+              '\n'.join(errs))
 
 
 def run_cors(srv, db):
