@@ -335,20 +335,65 @@ static int add_word(parser *p, size_t start, size_t end, const pl_qnode *t)
 }
 
 /* ---- lexing helpers --------------------------------------------------------------- */
-static int is_space(char c)
+/* Bytes of the white space character at s[i] (i < n), 0 if there is none:
+ * ASCII white space and the rest of Unicode's White_Space (NEL, NBSP,
+ * U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).  Text
+ * pasted from web pages brings NBSP and thin spaces; the analyzer already
+ * separates words at them, so a parser that did not would see
+ * `rust<NBSP>kernel` as one word, that is a phrase.  O(1): the UTF-8 byte
+ * patterns are tested directly; invalid UTF-8 is no space. */
+static size_t space_len(const char *s, size_t n, size_t i)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    const unsigned char *u = (const unsigned char *)s + i;
+    size_t left = n - i;
+    if (u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r'))
+        return 1;
+    if (u[0] == 0xC2)
+        return left >= 2 && (u[1] == 0x85 || u[1] == 0xA0) ? 2 : 0;
+    if (left < 3 || u[0] < 0xE1 || u[0] > 0xE3)
+        return 0;
+    if (u[0] == 0xE1)
+        return u[1] == 0x9A && u[2] == 0x80 ? 3 : 0; /* U+1680 */
+    if (u[0] == 0xE3)
+        return u[1] == 0x80 && u[2] == 0x80 ? 3 : 0; /* U+3000 */
+    if (u[1] == 0x80)                                /* U+2000..U+200A, U+2028, U+2029, U+202F */
+        return (u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF ? 3
+                                                                                              : 0;
+    return u[1] == 0x81 && u[2] == 0x9F ? 3 : 0; /* U+205F */
+}
+
+/* Index after the run of white space at s[i..n). */
+static size_t skip_spaces(const char *s, size_t n, size_t i)
+{
+    size_t k;
+    while (i < n && (k = space_len(s, n, i)) > 0)
+        i += k;
+    return i;
+}
+
+/* Length of s[0..n) without its trailing white space. */
+static size_t trim_end(const char *s, size_t n)
+{
+    for (;;) {
+        size_t k = 1;
+        while (k <= 3 && k <= n && space_len(s, n, n - k) != k)
+            k++;
+        if (k > 3 || k > n)
+            return n;
+        n -= k;
+    }
 }
 
 static void skip_space(parser *p)
 {
-    while (p->i < p->n && is_space(p->s[p->i]))
-        p->i++;
+    p->i = skip_spaces(p->s, p->n, p->i);
 }
 
-static int is_word_end(char c)
+/* A word ends at i (i < n): white space, a parenthesis or a quote. */
+static int word_end_at(const parser *p, size_t i)
 {
-    return is_space(c) || c == '(' || c == ')' || c == '"';
+    char c = p->s[i];
+    return c == '(' || c == ')' || c == '"' || space_len(p->s, p->n, i);
 }
 
 /* Upper-case operator keyword at i, followed by a word end. */
@@ -357,19 +402,19 @@ static int at_keyword(const parser *p, const char *kw)
     size_t k = strlen(kw);
     if (p->n - p->i < k || memcmp(p->s + p->i, kw, k))
         return 0;
-    return p->i + k == p->n || is_word_end(p->s[p->i + k]);
+    return p->i + k == p->n || word_end_at(p, p->i + k);
 }
 
 static int at_near(const parser *p)
 {
     if (p->n - p->i < 4 || memcmp(p->s + p->i, "NEAR", 4))
         return 0;
-    return p->i + 4 == p->n || is_word_end(p->s[p->i + 4]) || p->s[p->i + 4] == '/';
+    return p->i + 4 == p->n || word_end_at(p, p->i + 4) || p->s[p->i + 4] == '/';
 }
 
 static size_t word_end(const parser *p, size_t i)
 {
-    while (i < p->n && !is_word_end(p->s[i]))
+    while (i < p->n && !word_end_at(p, i))
         i++;
     return i;
 }
@@ -388,7 +433,7 @@ static pl_qnode *parse_primary(parser *p, unsigned fields, const char *excl);
 /* A '-' at i with no operand touching it (space, ')' or the end follows). */
 static int lone_dash(const parser *p, size_t i)
 {
-    return i + 1 >= p->n || is_space(p->s[i + 1]) || p->s[i + 1] == ')';
+    return i + 1 >= p->n || space_len(p->s, p->n, i + 1) || p->s[i + 1] == ')';
 }
 
 static int enter(parser *p)
@@ -409,10 +454,7 @@ static pl_qnode *parse_phrase(parser *p, unsigned fields)
     size_t len = (size_t)(close - (p->s + p->i));
     size_t start = p->i;
     p->i += len + 1;
-    size_t k = 0;
-    while (k < len && is_space(p->s[start + k]))
-        k++;
-    if (k == len) {
+    if (skip_spaces(p->s, start + len, start) == start + len) {
         fail(p, PL_EPARSE, open, "empty phrase");
         return NULL;
     }
@@ -572,7 +614,7 @@ static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_
         fail(p, PL_EPARSE, at, msg);
         return NULL;
     }
-    if (p->i >= p->n || is_space(p->s[p->i]) || p->s[p->i] == ')') {
+    if (p->i >= p->n || space_len(p->s, p->n, p->i) || p->s[p->i] == ')') {
         fail(p, PL_EPARSE, at, "field without a value");
         return NULL;
     }
@@ -631,10 +673,9 @@ static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_
         n->kind = (int)k;
         return n;
     }
-    while (vn && is_space(*v))
-        v++, vn--;
-    while (vn && is_space(v[vn - 1]))
-        vn--;
+    size_t lead = skip_spaces(v, vn, 0);
+    v += lead;
+    vn = trim_end(v, vn - lead);
     if (vn == 0) {
         fail(p, PL_EPARSE, at, "empty track name");
         return NULL;
@@ -1078,10 +1119,7 @@ int pl_query_parse(pl_qctx *q, const char *text, size_t n, pl_query **out, pl_er
     if (p.rc == PL_OK && p.i < p.n)
         fail(&p, PL_EPARSE, p.i, "unbalanced parenthesis");
     if (p.rc == PL_OK && !root) {
-        size_t k = 0;
-        while (k < n && is_space(text[k]))
-            k++;
-        if (k == n)
+        if (skip_spaces(text, n, 0) == n)
             pl_error_set(err, PL_EPARSE, "empty query");
         else
             pl_error_set(err, PL_EPARSE, "nothing to search for: the query has only stopwords");

@@ -157,6 +157,8 @@ static void boolean_operators_count_exactly(void **state)
     assert_int_equal(total(f, "live -title:scheduler", PL_SEARCH_PURE_AND), 2);
     assert_int_equal(total(f, "live -year:2019", PL_SEARCH_PURE_AND), 2);
     assert_int_equal(total(f, "live -kind:mc", PL_SEARCH_PURE_AND), 2);
+    /* a no-break space separates words as ' ' does (not a phrase: 2) */
+    assert_int_equal(total(f, "live\xc2\xa0migration", PL_SEARCH_PURE_AND), 3);
     /* "Writing drivers in Rust": drivers at 1, rust at 3 */
     assert_int_equal(total(f, "rust NEAR/2 drivers", PL_SEARCH_PURE_AND), 1);
     assert_int_equal(total(f, "rust NEAR/1 drivers", PL_SEARCH_PURE_AND), 0);
@@ -398,6 +400,10 @@ static void parse_errors_say_what_and_where(void **state)
          "a field takes a word, a phrase or a group, not an exclusion at column 7"},
         {"rust OR -kernel", "an exclusion cannot stand inside OR at column 9"},
         {"rust NEAR -kernel", "an exclusion cannot stand inside NEAR at column 11"},
+        /* U+00A0 and U+3000: spaces, one column each */
+        {"rust\xc2\xa0-", "'-' without an operand at column 6"},
+        {"\xe3\x80\x80\"\xc2\xa0\"", "empty phrase at column 2"},
+        {"title:\xc2\xa0rust", "field without a value at column 1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pl_query *q = NULL;
