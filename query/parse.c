@@ -478,6 +478,13 @@ static pl_qnode *parse_word(parser *p, unsigned fields)
 {
     size_t start = p->i, end = word_end(p, p->i);
     p->i = end;
+    /* `printk()`, `kmalloc()`: empty parentheses right after a word are a
+     * function call pasted from code, not an empty group */
+    if (end > start && end < p->n && p->s[end] == '(') {
+        size_t k = skip_spaces(p->s, p->n, end + 1);
+        if (k < p->n && p->s[k] == ')')
+            p->i = k + 1;
+    }
     if (end > start && p->s[end - 1] == '*') {
         char folded[PL_MAX_TERM * 4 + 1];
         size_t fl = 0;
@@ -586,8 +593,11 @@ static pl_qnode *parse_year(parser *p, size_t at)
     return f;
 }
 
-static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_t at,
-                             unsigned fields)
+#define FIELD_UNKNOWN (-100)
+
+/* The field named name[0..name_len): a pl_field, or -1 kind, -2 year,
+ * -3 track, FIELD_UNKNOWN. */
+static int field_id(const char *name, size_t name_len)
 {
     static const struct {
         const char *name;
@@ -602,11 +612,17 @@ static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_
         {"year", -2},
         {"track", -3},
     };
-    int f = -100;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strlen(known[i].name) == name_len && !memcmp(known[i].name, name, name_len))
-            f = known[i].field;
-    if (f == -100) {
+            return known[i].field;
+    return FIELD_UNKNOWN;
+}
+
+static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_t at,
+                             unsigned fields)
+{
+    int f = field_id(name, name_len);
+    if (f == FIELD_UNKNOWN) {
         char msg[160];
         snprintf(msg, sizeof msg,
                  "unknown field '%.*s' (fields: title, body, speaker, lead, kind, track, year)",
@@ -740,6 +756,13 @@ static pl_qnode *parse_primary(parser *p, unsigned fields, const char *excl)
     if (j > p->i && j < p->n && p->s[j] == ':') {
         const char *name = p->s + p->i;
         size_t name_len = j - p->i;
+        /* `name://` is a URL (https://lore.kernel.org/...) and `name::` a
+         * C++ or Rust path (kernel::sync::Arc) unless name is a field: the
+         * words the analyzer makes of them (it drops a URL's scheme) */
+        int url = p->n - j >= 3 && !memcmp(p->s + j, "://", 3);
+        int path = j + 1 < p->n && p->s[j + 1] == ':';
+        if (url || (path && field_id(name, name_len) == FIELD_UNKNOWN))
+            return parse_word(p, fields);
         p->i = j + 1;
         return parse_field(p, name, name_len, at, fields);
     }

@@ -404,6 +404,10 @@ static void parse_errors_say_what_and_where(void **state)
         {"rust\xc2\xa0-", "'-' without an operand at column 6"},
         {"\xe3\x80\x80\"\xc2\xa0\"", "empty phrase at column 2"},
         {"title:\xc2\xa0rust", "field without a value at column 1"},
+        /* f() is a function call; a space before () makes it a group */
+        {"printk ()", "nothing to search for inside parentheses at column 8"},
+        {"http:foo", "unknown field 'http' (fields: title, body, speaker, lead, kind, track, "
+                     "year) at column 1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pl_query *q = NULL;
