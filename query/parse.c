@@ -12,7 +12,11 @@
  *   nearexpr := primary { 'NEAR' ['/' n] primary }
  *   primary  := '(' andlist ')' | '"' words '"' | field ':' primary
  *             | kind:K | year:Y | year:Y..Y | year:(>=|<=|>|<)Y | track:V
- *             | word | word'*'
+ *             | word | word'*'                     no '*' before a word
+ *
+ * A filter (kind, year, track) takes no field.  `name://` (a URL) and
+ * `name::` (a C++ or Rust path, name no field) are words, and so is
+ * `word()` (a function call: the empty parentheses are skipped).
  *
  * Every word goes through the shared analyzer, so query terms are index
  * terms.  A compound (sched_ext) matches its WHOLE term; a word that
@@ -485,12 +489,33 @@ static pl_qnode *parse_word(parser *p, unsigned fields)
         if (k < p->n && p->s[k] == ')')
             p->i = k + 1;
     }
+    /* '*' is a wildcard only at the end of a word.  Before one it asks for
+     * a suffix search (`*alloc`), which the index cannot answer: searching
+     * `alloc` instead would answer another question, so it is an error.
+     * Between two words it is punctuation like '/' (`rust*kernel` is the
+     * phrase rust kernel, as `2*n` pasted from code is). */
+    size_t lead = start;
+    while (lead < end && p->s[lead] == '*')
+        lead++;
+    if (lead > start && lead < end &&
+        (isalnum((unsigned char)p->s[lead]) || p->s[lead] == '_' ||
+         (unsigned char)p->s[lead] >= 0x80)) {
+        fail(p, PL_EPARSE, start, "no suffix search: '*' only ends a prefix (sched*)");
+        return NULL;
+    }
     if (end > start && p->s[end - 1] == '*') {
         char folded[PL_MAX_TERM * 4 + 1];
         size_t fl = 0;
         size_t wl = end - 1 - start;
         while (wl && p->s[start + wl - 1] == '*')
             wl--;
+        /* folding would drop an inner '*' and glue the pieces together
+         * (`sched*ext*` would be the prefix schedext) */
+        const char *inner = wl ? memchr(p->s + start, '*', wl) : NULL;
+        if (inner) {
+            fail(p, PL_EPARSE, (size_t)(inner - p->s), "'*' only ends a prefix (sched*)");
+            return NULL;
+        }
         if (wl)
             fl = pl_analyzer_fold(p->q->an, p->s + start, wl, folded, sizeof folded);
         if (fl < 2) {
@@ -648,6 +673,12 @@ static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_
         p->depth--;
         return n;
     }
+    /* a filter looks at a document's year, kind or track, never at the
+     * words of a field: `title:year:2019` used to drop the title: */
+    if (fields != PL_FIELDS_ALL) {
+        fail(p, PL_EPARSE, at, "year:/kind:/track: filters cannot take a field");
+        return NULL;
+    }
     if (f == -2)
         return parse_year(p, at);
     /* kind or track: a word or a quoted value */
@@ -763,6 +794,10 @@ static pl_qnode *parse_primary(parser *p, unsigned fields, const char *excl)
         int path = j + 1 < p->n && p->s[j + 1] == ':';
         if (url || (path && field_id(name, name_len) == FIELD_UNKNOWN))
             return parse_word(p, fields);
+        if (path) {
+            fail(p, PL_EPARSE, j + 1, "a field name takes one ':' (title:rust)");
+            return NULL;
+        }
         p->i = j + 1;
         return parse_field(p, name, name_len, at, fields);
     }

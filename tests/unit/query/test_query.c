@@ -408,6 +408,12 @@ static void parse_errors_say_what_and_where(void **state)
         {"printk ()", "nothing to search for inside parentheses at column 8"},
         {"http:foo", "unknown field 'http' (fields: title, body, speaker, lead, kind, track, "
                      "year) at column 1"},
+        {"title::rust", "a field name takes one ':' (title:rust) at column 7"},
+        {"title:year:2019", "year:/kind:/track: filters cannot take a field at column 7"},
+        {"speaker:kind:talk", "year:/kind:/track: filters cannot take a field at column 9"},
+        {"title:(rust track:rt)", "year:/kind:/track: filters cannot take a field at column 13"},
+        {"rust *alloc", "no suffix search: '*' only ends a prefix (sched*) at column 6"},
+        {"sched*ext*", "'*' only ends a prefix (sched*) at column 6"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pl_query *q = NULL;
