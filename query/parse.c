@@ -11,7 +11,7 @@
  *   orexpr   := nearexpr { 'OR' nearexpr }
  *   nearexpr := primary { 'NEAR' ['/' n] primary }
  *   primary  := '(' andlist ')' | '"' words '"' | field ':' primary
- *             | kind:K | year:Y | year:Y..Y | year:(>=|<=|>|<)Y | track:V
+ *             | kind:K | year:Y | year:[Y]..[Y] | year:(>=|<=|>|<)Y | track:V
  *             | word | word'*'                     no '*' before a word
  *
  * A filter (kind, year, track) takes no field.  `name://` (a URL) and
@@ -593,10 +593,12 @@ static pl_qnode *parse_year(parser *p, size_t at)
                 to = incl ? y : y - 1;
         }
     } else if (dots) {
-        size_t a = (size_t)(dots - s);
-        ok = parse_int(s, a, &from) == 0 && parse_int(dots + 2, n - a - 2, &to) == 0 &&
-             valid_year(from) && valid_year(to);
-        if (ok && from > to) {
+        /* either end may be open (0), as the description prints
+         * year:>=2023 (`year:2023..`), so that it can be typed back */
+        size_t a = (size_t)(dots - s), b = n - a - 2;
+        ok = (a || b) && (!a || (parse_int(s, a, &from) == 0 && valid_year(from))) &&
+             (!b || (parse_int(dots + 2, b, &to) == 0 && valid_year(to)));
+        if (ok && from && to && from > to) {
             fail(p, PL_EPARSE, at, "year range goes backwards");
             return NULL;
         }
@@ -606,7 +608,8 @@ static pl_qnode *parse_year(parser *p, size_t at)
     }
     if (!ok) {
         fail(p, PL_EPARSE, at,
-             "bad year (use year:2019, year:2019..2023, year:>=2023, year:<2020)");
+             "bad year (use year:2019, year:2019..2023, year:2019.., year:..2019, year:>=2023, "
+             "year:<2020)");
         return NULL;
     }
     pl_qnode *f = node_new(p, PL_Q_FILTER);

@@ -177,6 +177,26 @@ static void filters_and_facets_are_exact(void **state)
     assert_int_equal(total(f, "year:2020..2023", 0), 4);
     assert_int_equal(total(f, "year:>=2023", 0), 2);
     assert_int_equal(total(f, "year:<2020", 0), 1);
+    /* open ranges, as the description prints year:>=2021 */
+    assert_int_equal(total(f, "year:2021..", 0), 3);
+    assert_int_equal(total(f, "year:..2020", 0), 2);
+    static const char *const years[] = {"year:>=2021", "year:>2020", "year:<=2020", "year:<2021",
+                                        "year:2019..2021"};
+    for (size_t i = 0; i < sizeof years / sizeof years[0]; i++) {
+        /* the description of a year filter parses back to itself */
+        pl_query *q = NULL;
+        pl_error err = {0};
+        assert_int_equal(pl_query_parse(f->q, years[i], strlen(years[i]), &q, &err), PL_OK);
+        char *d = pl_query_describe(q);
+        pl_query_free(q);
+        assert_int_equal(pl_query_parse(f->q, d, strlen(d), &q, &err), PL_OK);
+        char *d2 = pl_query_describe(q);
+        assert_string_equal(d2, d);
+        assert_int_equal(total(f, d, 0), total(f, years[i], 0));
+        pl_free(d);
+        pl_free(d2);
+        pl_query_free(q);
+    }
     assert_int_equal(total(f, "track:\"rust mc\"", 0), 1);
     assert_int_equal(total(f, "kind:talk live", 0), 2);
     pl_results *r = run(f, "kind:talk", 0, 0, 10, PL_SORT_RELEVANCE);
@@ -414,6 +434,8 @@ static void parse_errors_say_what_and_where(void **state)
         {"title:(rust track:rt)", "year:/kind:/track: filters cannot take a field at column 13"},
         {"rust *alloc", "no suffix search: '*' only ends a prefix (sched*) at column 6"},
         {"sched*ext*", "'*' only ends a prefix (sched*) at column 6"},
+        {"rust year:..", "bad year (use year:2019, year:2019..2023, year:2019.., year:..2019, "
+                         "year:>=2023, year:<2020) at column 6"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pl_query *q = NULL;
