@@ -320,8 +320,10 @@ static double idf_of(const pl_exec *x, uint32_t df)
     return log(1 + (n - d + 0.5) / (d + 0.5));
 }
 
+/* boost scales the term's idf, hence its scores and every bound of them
+ * (all are linear in idf); 1 for the terms of a query text. */
 static int term_new(pl_exec *x, const char *term, size_t len, unsigned fields, unsigned pflags,
-                    pl_it **out)
+                    double boost, pl_it **out)
 {
     *out = NULL;
     pl_postings *p = NULL;
@@ -342,7 +344,7 @@ static int term_new(pl_exec *x, const char *term, size_t len, unsigned fields, u
     t->blk = pl_postings_block(p);
     t->fields = fields;
     t->term = term;
-    t->idf = idf_of(x, ti ? ti->df : 1);
+    t->idf = idf_of(x, ti ? ti->df : 1) * boost;
     t->base.cost = ti ? ti->df : 1;
     t->tf_doc = PL_DOC_END;
     t->floor = -HUGE_VAL;
@@ -1302,7 +1304,7 @@ static int prefix_new(pl_exec *x, const pl_qnode *n, pl_it **out)
             rc = pl_error_set(x->err, PL_ENOMEM, "query: out of memory");
             break;
         }
-        rc = term_new(x, names[i], c.t[i].len, n->fields, 0, &m->kids[i]);
+        rc = term_new(x, names[i], c.t[i].len, n->fields, 0, 1, &m->kids[i]);
         if (rc == PL_OK) {
             m->n++;
             if (m->kids[i]->max_score > m->base.max_score)
@@ -1343,7 +1345,9 @@ static int build_op(pl_exec *x, const pl_qnode *n, unsigned pflags, pl_it **out)
     *out = NULL;
     int rc;
     switch (n->op) {
-    case PL_Q_TERM: return term_new(x, n->term, n->term_len, n->fields, pflags, out);
+    case PL_Q_TERM:
+        return term_new(x, n->term, n->term_len, n->fields, pflags, n->boost > 0 ? n->boost : 1,
+                        out);
     case PL_Q_PREFIX: return prefix_new(x, n, out);
     case PL_Q_FILTER: return filter_new(x, n, out);
     case PL_Q_ALL: return filter_new(x, NULL, out);

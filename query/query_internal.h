@@ -43,6 +43,7 @@ struct pl_qnode {
     pl_qnode **kids;
     size_t n_kids;
     int relax; /* AND built from juxtaposed words: may relax to OR */
+    double boost; /* TERM: weight of its scores, 0 meaning 1 (more-like-this) */
     /* FILTER */
     int filter;
     int kind;

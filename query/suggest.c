@@ -1,14 +1,26 @@
 /*
  * suggest.c — autocomplete (surfaces by prefix, by df), did-you-mean
- * (close vocabulary words) and more-like-this.
+ * (close vocabulary words, under strict rules) and more-like-this.
  *
- * Did-you-mean looks at the query's free words whose term is absent or
- * rare.  Candidates are the surfaces sharing the word's first byte (the
- * scan is bounded by that slice of the vocabulary; a typo in the first
- * letter is not corrected) within Damerau-Levenshtein distance 2, closest
- * first, then most frequent.  Two adjacent words are also tried joined
- * ("risc v" -> "risc-v").  A correction is offered only when the corrected
- * query matches more documents than the original.
+ * Autocomplete completes the last word of the prefix.  Stopwords are never
+ * offered (a query of one fails).  With words before it, the 64 most
+ * frequent completions are each counted as the whole text would be
+ * searched, and those that find nothing are dropped.
+ *
+ * Did-you-mean (the rules and their reasons: docs/query-syntax.md) looks
+ * at the query's free words.  A word is a candidate only if it has at
+ * least 6 characters, no digit and, when ASCII, a vowel.  An absent word
+ * becomes the closest vocabulary word within one edit (two from 11
+ * characters), most frequent first; a word the index has is replaced only
+ * when results are few, by a word one edit away in ten times as many
+ * documents.  Candidates share the word's first character (the scan is
+ * bounded by that slice of the vocabulary; a typo in the first letter is
+ * not corrected).  Two adjacent words are joined ("risc v" -> "risc-v")
+ * when the index mostly writes them joined.  A correction is offered only
+ * when the corrected query matches more documents than the original.
+ *
+ * More-like-this (docs/relevance.md) searches with the document's 25 most
+ * distinctive content words by tf * idf, each weighted by its score.
  */
 #include "query_internal.h"
 
@@ -17,25 +29,100 @@
 #include <string.h>
 
 #define SURFACE_SCAN_MAX 200000
-#define SIMILAR_TERMS 20
+
+/* pl_count_text, which counts a text that does not parse as 0 matches,
+ * telling an allocation failure from such a text: a count of 0 is checked
+ * by parsing the text again (one parse of a query text more). */
+static int count_text(pl_qctx *q, pl_snap *snap, const char *text, size_t n, uint64_t *count,
+                      pl_error *err)
+{
+    int rc = pl_count_text(q, snap, text, n, count, err);
+    if (rc != PL_OK || *count)
+        return rc;
+    pl_query *pq = NULL;
+    pl_error pe = {0};
+    rc = pl_query_parse(q, text, n, &pq, &pe);
+    pl_query_free(pq);
+    return rc == PL_ENOMEM ? pl_error_set(err, PL_ENOMEM, "suggest: out of memory") : PL_OK;
+}
 
 /* ---- autocomplete ----------------------------------------------------------- */
+/* Completions of the last word counted with the words before it: each is a
+ * strict count of the completed text, so this bounds the counts. */
+#define COMPLETE_COUNTED 64
+
+/* The words of a prefix: where the last one starts, and the terms of those
+ * before it (NUL-separated in `terms`, up to `head_terms` bytes).  A
+ * compound's parts belong to its whole. */
+typedef struct prefix_words {
+    pl_buf terms;
+    size_t head_terms, last_terms;
+    uint32_t start;
+    int seen, before;
+} prefix_words;
+
+static int prefix_words_cb(void *ctx, const pl_token *t)
+{
+    prefix_words *w = ctx;
+    if (t->flags & PL_TOK_PART)
+        return PL_OK;
+    w->before |= w->seen;
+    w->seen = 1;
+    w->start = t->start;
+    w->head_terms = w->last_terms;
+    w->last_terms = w->terms.n;
+    if (!(t->flags & PL_TOK_STOP)) {
+        pl_buf_put(&w->terms, t->term, t->term_len);
+        pl_buf_putc(&w->terms, '\0');
+        w->last_terms = w->terms.n;
+    }
+    return w->terms.oom ? PL_ENOMEM : PL_OK;
+}
+
+static int has_term(const prefix_words *w, const char *term, size_t n)
+{
+    for (size_t i = 0; i < w->head_terms; i += strlen(w->terms.p + i) + 1)
+        if (!strncmp(w->terms.p + i, term, n) && w->terms.p[i + n] == '\0')
+            return 1;
+    return 0;
+}
+
 typedef struct sugg_collect {
     pl_suggestion *s;
+    char (*term)[PL_MAX_TERM + 1]; /* by_term: the term of s[i] */
+    const prefix_words *head;      /* words before the one completed, or NULL */
     size_t n, cap;
     size_t visited;
+    int by_term; /* one surface per term, the most frequent */
     int oom;
 } sugg_collect;
 
 static int sugg_cb(void *ctx, const char *surface, size_t n, const char *term, size_t term_n,
                    uint32_t df)
 {
-    (void)term, (void)term_n;
     sugg_collect *c = ctx;
     if (++c->visited > SURFACE_SCAN_MAX)
         return 1;
+    /* a stopword is in the vocabulary only as part of a compound
+     * (state-of-the-art); as a query word it is dropped */
+    if (pl_is_stopword(surface, n))
+        return 0;
+    /* `confidential co` -> `confidential confidential` finds nothing new */
+    if (c->head && has_term(c->head, term, term_n))
+        return 0;
+    if (term_n > PL_MAX_TERM)
+        term_n = PL_MAX_TERM;
     size_t slot = c->n;
-    if (c->n == c->cap) {
+    if (c->by_term) {
+        for (size_t i = 0; i < c->n && slot == c->n; i++)
+            if (!strncmp(c->term[i], term, term_n) && c->term[i][term_n] == '\0')
+                slot = i;
+        if (slot < c->n && c->s[slot].df >= df)
+            return 0;
+    }
+    if (slot < c->n) {
+        pl_free(c->s[slot].text);
+    } else if (c->n == c->cap) {
         slot = 0;
         for (size_t i = 1; i < c->n; i++)
             if (c->s[i].df < c->s[slot].df)
@@ -48,9 +135,19 @@ static int sugg_cb(void *ctx, const char *surface, size_t n, const char *term, s
     }
     c->s[slot].text = pl_strndup(surface, n);
     c->s[slot].df = df;
+    if (c->by_term) {
+        memcpy(c->term[slot], term, term_n);
+        c->term[slot][term_n] = '\0';
+    }
     if (!c->s[slot].text) {
+        /* the slot is the last or a kept one: move the last into it */
         c->oom = 1;
-        c->n = slot;
+        c->n--;
+        if (slot != c->n) {
+            c->s[slot] = c->s[c->n];
+            if (c->by_term)
+                memcpy(c->term[slot], c->term[c->n], sizeof c->term[slot]);
+        }
         return -1;
     }
     return 0;
@@ -71,6 +168,86 @@ void pl_suggestions_free(pl_suggestion *s, size_t n)
     pl_free(s);
 }
 
+typedef struct ranked {
+    uint64_t count;
+    size_t i; /* rank by the word's own df */
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The completions of the last of several words: text = head + surface,
+ * df = strict matches of that text, most first (ties: the word's own df);
+ * those that find nothing are dropped.  A text that does not parse (an
+ * open quote) keeps the words' own dfs.  At most COMPLETE_COUNTED counts. */
+static int complete_in_context(pl_qctx *q, pl_snap *snap, const char *head, size_t head_n,
+                               sugg_collect *c, pl_error *err)
+{
+    qsort(c->s, c->n, sizeof *c->s, cmp_sugg); /* c->term is not needed from here */
+    ranked *r = pl_calloc(c->n ? c->n : 1, sizeof *r);
+    pl_suggestion *s = pl_calloc(c->n ? c->n : 1, sizeof *s);
+    pl_buf b = {0};
+    int rc = PL_OK, counted = -1; /* -1: not known yet */
+    size_t k = 0;
+    if (!r || !s)
+        rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
+    for (size_t i = 0; i < c->n && rc == PL_OK; i++) {
+        pl_buf_reset(&b);
+        pl_buf_put(&b, head, head_n);
+        pl_buf_puts(&b, c->s[i].text);
+        if (b.oom) {
+            rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
+            break;
+        }
+        if (counted < 0) {
+            pl_query *pq = NULL;
+            pl_error pe = {0};
+            int prc = pl_query_parse(q, b.p, b.n, &pq, &pe);
+            pl_query_free(pq);
+            if (prc == PL_ENOMEM) {
+                rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
+                break;
+            }
+            counted = prc == PL_OK;
+        }
+        uint64_t cnt = c->s[i].df;
+        if (counted && (rc = count_text(q, snap, b.p, b.n, &cnt, err)) != PL_OK)
+            break;
+        if (cnt == 0) /* leads nowhere */
+            continue;
+        s[k].text = pl_strndup(b.p, b.n);
+        if (!s[k].text) {
+            rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
+            break;
+        }
+        s[k].df = cnt > UINT32_MAX ? UINT32_MAX : (uint32_t)cnt;
+        r[k] = (ranked){cnt, k};
+        k++;
+    }
+    pl_buf_free(&b);
+    for (size_t i = 0; i < c->n; i++)
+        pl_free(c->s[i].text);
+    c->n = 0;
+    if (rc != PL_OK) {
+        pl_suggestions_free(s, k);
+        pl_free(r);
+        return rc;
+    }
+    qsort(r, k, sizeof *r, cmp_ranked);
+    for (size_t i = 0; i < k; i++) {
+        c->s[i] = s[r[i].i];
+        c->n++;
+    }
+    pl_free(s);
+    pl_free(r);
+    return PL_OK;
+}
+
 int pl_suggest(pl_qctx *q, pl_snap *snap, const char *prefix, size_t n, size_t limit,
                pl_suggestion **out, size_t *n_out, pl_error *err)
 {
@@ -80,48 +257,109 @@ int pl_suggest(pl_qctx *q, pl_snap *snap, const char *prefix, size_t n, size_t l
         limit = 10;
     if (limit > PL_SEARCH_MAX_LIMIT)
         limit = PL_SEARCH_MAX_LIMIT;
+    /* a prefix that ends in a blank has no unfinished word */
+    if (n == 0 || n > PL_QUERY_MAX_BYTES || prefix[n - 1] == ' ' || prefix[n - 1] == '\t' ||
+        prefix[n - 1] == '\n' || prefix[n - 1] == '\r')
+        return PL_OK;
+    prefix_words w = {0};
+    int rc = pl_analyze(q->an, prefix, n, 0, prefix_words_cb, &w, NULL, err);
+    if (rc == PL_ENOMEM)
+        rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
+    sugg_collect c = {0};
+    if (rc != PL_OK || !w.seen)
+        goto done;
+    const char *word = prefix + w.start;
+    size_t wn = n - w.start;
     char folded[PL_MAX_TERM * 4 + 1];
-    size_t fl = 0;
-    if (n && n <= PL_QUERY_MAX_BYTES)
-        fl = pl_analyzer_fold(q->an, prefix, n, folded, sizeof folded);
+    size_t fl = pl_analyzer_fold(q->an, word, wn, folded, sizeof folded);
     /* keep a trailing '_' or '-' the folding dropped: `sched_` narrows to
      * the compounds */
-    if (fl && n && (prefix[n - 1] == '_' || prefix[n - 1] == '-') &&
-        folded[fl - 1] != prefix[n - 1] && fl + 1 < sizeof folded) {
-        folded[fl++] = prefix[n - 1];
+    if (fl && (word[wn - 1] == '_' || word[wn - 1] == '-') && folded[fl - 1] != word[wn - 1] &&
+        fl + 1 < sizeof folded) {
+        folded[fl++] = word[wn - 1];
         folded[fl] = '\0';
     }
     if (fl == 0)
-        return PL_OK;
-    sugg_collect c = {0};
-    c.cap = limit;
-    c.s = pl_calloc(limit, sizeof *c.s);
-    if (!c.s)
-        return pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
-    int rc = pl_snap_surfaces_prefix(snap, folded, fl, sugg_cb, &c, err);
+        goto done;
+    c.by_term = w.before;
+    c.head = w.before ? &w : NULL;
+    c.cap = w.before && limit < COMPLETE_COUNTED ? COMPLETE_COUNTED : limit;
+    c.s = pl_calloc(c.cap, sizeof *c.s);
+    c.term = w.before ? pl_calloc(c.cap, sizeof *c.term) : NULL;
+    if (!c.s || (w.before && !c.term)) {
+        rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
+        goto done;
+    }
+    rc = pl_snap_surfaces_prefix(snap, folded, fl, sugg_cb, &c, err);
     if (c.oom)
         rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
     if (rc == PL_ENOTFOUND || rc == 1)
         rc = PL_OK;
-    if (rc != PL_OK) {
-        pl_suggestions_free(c.s, c.n);
-        return rc;
-    }
-    qsort(c.s, c.n, sizeof *c.s, cmp_sugg);
+    if (rc != PL_OK)
+        goto done;
+    if (w.before)
+        rc = complete_in_context(q, snap, prefix, w.start, &c, err);
+    else
+        qsort(c.s, c.n, sizeof *c.s, cmp_sugg);
+    if (rc != PL_OK)
+        goto done;
+    for (size_t i = limit; i < c.n; i++)
+        pl_free(c.s[i].text);
     *out = c.s;
-    *n_out = c.n;
-    return PL_OK;
+    *n_out = c.n < limit ? c.n : limit;
+    c.s = NULL;
+    c.n = 0;
+done:
+    pl_suggestions_free(c.s, c.n);
+    pl_free(c.term);
+    pl_buf_free(&w.terms);
+    return rc;
 }
 
 /* ---- did-you-mean ------------------------------------------------------------------ */
-/* Damerau-Levenshtein (optimal string alignment), giving up past max. */
-static int edit_distance(const char *a, size_t na, const char *b, size_t nb, int max)
+/* A word shorter than this (in characters) is never corrected: a short
+ * word has many neighbours one edit away, so a near vocabulary word is
+ * no evidence of a typo (uring -> using, gcc -> get, snp -> so). */
+#define DYM_MIN_CHARS 6
+/* From this length two edits are allowed (1 - edits/length stays above
+ * 0.8, as for one edit at 6). */
+#define DYM_TWO_EDITS_CHARS 11
+/* A word the index has is replaced only by one in this many times as many
+ * documents (Lucene's SUGGEST_MORE_POPULAR, made strict). */
+#define DYM_MORE_POPULAR 10
+/* Longest word compared, in characters. */
+#define DYM_MAX_CHARS 64
+
+/* Decodes UTF-8 into code points (at most DYM_MAX_CHARS; more gives
+ * DYM_MAX_CHARS + 1).  Invalid bytes count as one character each. */
+static size_t to_chars(const char *s, size_t n, uint32_t *out)
 {
-    if (na > 64 || nb > 64)
+    size_t k = 0;
+    for (size_t i = 0; i < n; k++) {
+        if (k == DYM_MAX_CHARS)
+            return DYM_MAX_CHARS + 1;
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (i + len > n)
+            len = 1;
+        uint32_t cp = len == 1 ? c : c & (0x3Fu >> (len - 1));
+        for (size_t j = 1; j < len; j++)
+            cp = cp << 6 | ((unsigned char)s[i + j] & 0x3Fu);
+        out[k] = cp;
+        i += len;
+    }
+    return k;
+}
+
+/* Damerau-Levenshtein (optimal string alignment) over code points, giving
+ * up past max.  At most 64 x 64 cells. */
+static int edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, int max)
+{
+    if (na > DYM_MAX_CHARS || nb > DYM_MAX_CHARS)
         return max + 1;
     if ((na > nb ? na - nb : nb - na) > (size_t)max)
         return max + 1;
-    int d[65][65];
+    int d[DYM_MAX_CHARS + 1][DYM_MAX_CHARS + 1];
     for (size_t i = 0; i <= na; i++)
         d[i][0] = (int)i;
     for (size_t j = 0; j <= nb; j++)
@@ -148,9 +386,31 @@ static int edit_distance(const char *a, size_t na, const char *b, size_t nb, int
     return d[na][nb];
 }
 
+/* Edits allowed to correct a folded word: 0 when it must be left alone
+ * (too short, a digit, an ASCII word without a vowel: versions, acronyms
+ * and names such as gcc, snp, x86-64, cgroupv2). */
+static int dym_max_edits(const char *w, size_t n, size_t chars)
+{
+    int ascii = 1, vowel = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c >= '0' && c <= '9')
+            return 0;
+        ascii &= c < 0x80;
+        vowel |= c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+    }
+    if (chars < DYM_MIN_CHARS || (ascii && !vowel))
+        return 0;
+    return chars >= DYM_TWO_EDITS_CHARS ? 2 : 1;
+}
+
 typedef struct fix_ctx {
     const char *word;
     size_t n;
+    const char *term; /* the word's own term: respelling it changes nothing */
+    uint32_t chars[DYM_MAX_CHARS + 1];
+    size_t nchars;
+    int max_d;
     uint32_t min_df;
     char best[PL_MAX_TERM * 4 + 1];
     int best_d;
@@ -161,14 +421,17 @@ typedef struct fix_ctx {
 static int fix_cb(void *ctx, const char *surface, size_t n, const char *term, size_t term_n,
                   uint32_t df)
 {
-    (void)term, (void)term_n;
     fix_ctx *f = ctx;
     if (++f->visited > SURFACE_SCAN_MAX)
         return 1;
-    if (df <= f->min_df || n >= sizeof f->best || (n == f->n && !memcmp(surface, f->word, n)))
+    if (df < f->min_df || n >= sizeof f->best || (n == f->n && !memcmp(surface, f->word, n)))
         return 0;
-    int d = edit_distance(f->word, f->n, surface, n, 2);
-    if (d > 2)
+    if ((strlen(f->term) == term_n && !memcmp(term, f->term, term_n)) || pl_is_stopword(surface, n))
+        return 0;
+    uint32_t chars[DYM_MAX_CHARS + 1];
+    size_t nc = to_chars(surface, n, chars);
+    int d = edit_distance(f->chars, f->nchars, chars, nc, f->max_d);
+    if (d > f->max_d)
         return 0;
     if (d < f->best_d || (d == f->best_d && df > f->best_df)) {
         f->best_d = d;
@@ -179,30 +442,36 @@ static int fix_cb(void *ctx, const char *surface, size_t n, const char *term, si
     return 0;
 }
 
-/* Exact surface lookup: df of `s`, 0 if absent. */
+/* Exact surface lookup: df of `s` (0 if absent) and its term. */
 typedef struct exact_ctx {
     const char *s;
     size_t n;
     uint32_t df;
+    char term[PL_MAX_TERM + 1];
 } exact_ctx;
 
 static int exact_cb(void *ctx, const char *surface, size_t n, const char *term, size_t term_n,
                     uint32_t df)
 {
-    (void)term, (void)term_n;
     exact_ctx *e = ctx;
     if (n == e->n && !memcmp(surface, e->s, n)) {
         e->df = df;
+        if (term_n >= sizeof e->term)
+            term_n = sizeof e->term - 1;
+        memcpy(e->term, term, term_n);
+        e->term[term_n] = '\0';
         return 1;
     }
     return n > e->n ? 1 : 0;
 }
 
-static uint32_t surface_df(pl_snap *snap, const char *s, size_t n)
+static uint32_t surface_df(pl_snap *snap, const char *s, size_t n, char *term_out)
 {
-    exact_ctx e = {s, n, 0};
+    exact_ctx e = {.s = s, .n = n};
     pl_error err = {0};
     pl_snap_surfaces_prefix(snap, s, n, exact_cb, &e, &err);
+    if (term_out)
+        memcpy(term_out, e.term, sizeof e.term);
     return e.df;
 }
 
@@ -213,6 +482,73 @@ static uint32_t term_df(pl_snap *snap, const char *t)
     if (pl_snap_term(snap, t, strlen(t), &ti, &e) != PL_OK)
         return 0;
     return ti.df;
+}
+
+/* "w1 w2" written apart where the index has w1-w2, w1_w2 or w1w2 (the
+ * most frequent of them): the joined form (in fix) when its term is in
+ * at least half of the `total` documents that have both words (a joined
+ * form's parts are indexed, so those include its documents): the archive
+ * mostly writes the pair joined, and the suggestion keeps most of what
+ * the words found.  `risc v` -> `risc-v` (5 of 5); `live patch` stays
+ * (livepatch in 1 of 4).  Costs three surface lookups. */
+static int try_join(pl_snap *snap, const pl_qword *w, const pl_qword *v, uint64_t total, char **fix,
+                    pl_error *err)
+{
+    *fix = NULL;
+    char buf[PL_MAX_TERM * 8 + 2], best[sizeof buf], term[PL_MAX_TERM + 1];
+    size_t a = strlen(w->surface), b = strlen(v->surface);
+    if (a + b + 2 > sizeof buf)
+        return PL_OK;
+    static const char *const glue[] = {"-", "_", ""};
+    uint32_t best_sdf = 0, joined = 0;
+    for (int g = 0; g < 3; g++) {
+        size_t gl = strlen(glue[g]);
+        memcpy(buf, w->surface, a);
+        memcpy(buf + a, glue[g], gl);
+        memcpy(buf + a + gl, v->surface, b);
+        buf[a + gl + b] = '\0';
+        uint32_t sdf = surface_df(snap, buf, a + gl + b, term);
+        if (sdf > best_sdf) {
+            best_sdf = sdf;
+            joined = term_df(snap, term);
+            memcpy(best, buf, a + gl + b + 1);
+        }
+    }
+    if (joined == 0 || 2 * (uint64_t)joined < total)
+        return PL_OK;
+    *fix = pl_strdup(best);
+    return *fix ? PL_OK : pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
+}
+
+/* The correction of one word (in *fix), or none. */
+static int fix_word(pl_snap *snap, const pl_qword *w, int few, char **fix, pl_error *err)
+{
+    *fix = NULL;
+    fix_ctx f = {.word = w->surface, .n = strlen(w->surface), .term = w->term, .best_d = 3};
+    f.nchars = to_chars(f.word, f.n, f.chars);
+    f.max_d = dym_max_edits(f.word, f.n, f.nchars);
+    if (f.max_d == 0)
+        return PL_OK;
+    uint32_t df = surface_df(snap, f.word, f.n, NULL);
+    if (df > 0) {
+        /* a word the index has: only when results are few, one edit, to a
+         * word in ten times as many documents (printk, miguel stay) */
+        if (!few)
+            return PL_OK;
+        f.max_d = 1;
+        f.min_df = df * DYM_MORE_POPULAR;
+    }
+    /* first UTF-8 character as the scan prefix */
+    size_t p1 = 1;
+    while (p1 < f.n && ((unsigned char)f.word[p1] & 0xC0) == 0x80)
+        p1++;
+    int rc = pl_snap_surfaces_prefix(snap, f.word, p1, fix_cb, &f, err);
+    if (rc < 0 && rc != PL_ENOTFOUND)
+        return rc;
+    if (f.best_d > f.max_d)
+        return PL_OK;
+    *fix = pl_strdup(f.best);
+    return *fix ? PL_OK : pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
 }
 
 int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t total, char **out,
@@ -230,63 +566,32 @@ int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t t
         pl_free(joined);
         return pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
     }
-    int changed = 0, rc = PL_OK;
+    int replaced = 0, rc = PL_OK;
     for (size_t i = 0; i < nw; i++) {
         const pl_qword *w = &query->words[i];
-        /* adjacent pair written apart: "risc v" -> "risc-v" */
         if (few && i + 1 < nw) {
             const pl_qword *v = &query->words[i + 1];
-            int adjacent = 1;
+            int adjacent = w->end < v->start;
             for (uint32_t k = w->end; k < v->start; k++)
                 adjacent &= query->text[k] == ' ';
-            char buf[PL_MAX_TERM * 8 + 2];
-            size_t a = strlen(w->surface), b = strlen(v->surface);
-            if (adjacent && a + b + 1 < sizeof buf) {
-                static const char *const glue[] = {"-", "_", ""};
-                for (int g = 0; g < 3 && !fix[i]; g++) {
-                    size_t gl = strlen(glue[g]);
-                    memcpy(buf, w->surface, a);
-                    memcpy(buf + a, glue[g], gl);
-                    memcpy(buf + a + gl, v->surface, b);
-                    buf[a + gl + b] = '\0';
-                    if (surface_df(snap, buf, a + gl + b) > 0) {
-                        fix[i] = pl_strdup(buf);
-                        joined[i + 1] = 1;
-                        changed = 1;
-                    }
-                }
+            if (adjacent) {
+                rc = try_join(snap, w, v, total, &fix[i], err);
+                if (rc != PL_OK)
+                    goto done;
                 if (fix[i]) {
-                    i++;
+                    joined[++i] = 1;
                     continue;
                 }
             }
         }
-        /* an absent word always; a rare one only when results are few */
-        size_t sl0 = strlen(w->surface);
-        uint32_t df = surface_df(snap, w->surface, sl0);
-        if (df >= 3 || (df > 0 && !few))
-            continue;
-        size_t sl = strlen(w->surface);
-        if (sl < 3)
-            continue;
-        fix_ctx f = {.word = w->surface, .n = sl, .min_df = df, .best_d = 3};
-        /* first UTF-8 character as the scan prefix */
-        size_t p1 = 1;
-        while (p1 < sl && ((unsigned char)w->surface[p1] & 0xC0) == 0x80)
-            p1++;
-        rc = pl_snap_surfaces_prefix(snap, w->surface, p1, fix_cb, &f, err);
-        if (rc < 0 && rc != PL_ENOTFOUND)
+        rc = fix_word(snap, w, few, &fix[i], err);
+        if (rc != PL_OK)
             goto done;
-        rc = PL_OK;
-        if (f.best_d <= 2) {
-            fix[i] = pl_strdup(f.best);
-            if (!fix[i]) {
-                rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
-                goto done;
-            }
-            changed = 1;
-        }
+        replaced |= fix[i] != NULL;
     }
+    int changed = replaced;
+    for (size_t i = 0; i < nw; i++)
+        changed |= joined[i];
     if (!changed)
         goto done;
     pl_buf b = {0};
@@ -309,9 +614,11 @@ int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t t
         rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
         goto done;
     }
+    /* A replaced word must find more than the original; a join only
+     * narrows (its parts are indexed), so it must find something. */
     uint64_t n2 = 0;
-    rc = pl_count_text(q, snap, b.p, b.n, &n2, err);
-    if (rc == PL_OK && n2 > total)
+    rc = count_text(q, snap, b.p, b.n, &n2, err);
+    if (rc == PL_OK && n2 > (replaced ? total : 0))
         *out = pl_buf_take(&b, NULL);
     pl_buf_free(&b);
 done:
@@ -323,6 +630,72 @@ done:
 }
 
 /* ---- more like this ------------------------------------------------------------------ */
+/* The document's words, as Lucene's MoreLikeThis picks them: every
+ * indexed term of the title and body (a compound's parts too: `NMI-safe`
+ * is about NMIs) but numbers, terms under 3 bytes and the function words
+ * below, counted (a title word TITLE_WEIGHT times: titles say what a
+ * document is about) and scored tf * idf.  A term must be in at least
+ * MIN_DF documents (or it finds nothing else) and in at most MAX_DF_SHARE
+ * of them, but never fewer than MIN_DF (kernel, linux, discuss, issue: too
+ * common to say what a document is about).  The SIMILAR_TERMS best make
+ * an OR query, each weighted by its score over the best one's, so that
+ * the topic's word outweighs a stray generic match (the Rust MC: rust 1.0,
+ * language 0.2, abstractions 0.1).  Costs one analysis of the document
+ * and one term lookup per distinct word. */
+#define SIMILAR_TERMS 25
+#define TITLE_WEIGHT 2
+#define MIN_DF 2
+#define MAX_DF_SHARE 0.25
+
+/* English function words (the Snowball stop list, its contractions left
+ * out, and the adverbs, modals and abbreviations of talk abstracts): the
+ * analyzer keeps most of them for search (`will`, `no`, `how to`), but a
+ * document is never about them.  Sorted for bsearch (strcmp order). */
+static const char *const function_words[] = {
+    "a",         "about",      "above",   "across",  "after",      "again",  "against",
+    "all",       "almost",     "already", "also",    "although",   "always", "am",
+    "among",     "an",         "and",     "another", "any",        "are",    "as",
+    "at",        "be",         "because", "been",    "before",     "being",  "below",
+    "between",   "both",       "but",     "by",      "can",        "cannot", "could",
+    "did",       "do",         "does",    "doing",   "down",       "during", "e.g",
+    "each",      "eg",         "either",  "etc",     "even",       "ever",   "every",
+    "few",       "for",        "from",    "further", "had",        "has",    "have",
+    "having",    "he",         "hence",   "her",     "here",       "hers",   "herself",
+    "him",       "himself",    "his",     "how",     "however",    "i",      "i.e",
+    "ie",        "if",         "in",      "into",    "is",         "it",     "its",
+    "itself",    "just",       "like",    "many",    "may",        "me",     "might",
+    "more",      "most",       "much",    "must",    "my",         "myself", "neither",
+    "never",     "no",         "nor",     "not",     "of",         "off",    "often",
+    "on",        "once",       "only",    "or",      "other",      "ought",  "our",
+    "ours",      "ourselves",  "out",     "over",    "own",        "per",    "perhaps",
+    "quite",     "rather",     "same",    "several", "shall",      "she",    "should",
+    "since",     "so",         "some",    "still",   "such",       "than",   "that",
+    "the",       "their",      "theirs",  "them",    "themselves", "then",   "there",
+    "therefore", "these",      "they",    "this",    "those",      "though", "through",
+    "thus",      "to",         "too",     "toward",  "towards",    "under",  "until",
+    "up",        "upon",       "various", "very",    "via",        "vs",     "was",
+    "we",        "well",       "were",    "what",    "when",       "where",  "whether",
+    "which",     "while",      "who",     "whom",    "why",        "will",   "with",
+    "within",    "without",    "would",   "yet",     "you",        "your",   "yours",
+    "yourself",  "yourselves",
+};
+
+static int cmp_str(const void *key, const void *elem)
+{
+    return strcmp(key, *(const char *const *)elem);
+}
+
+static int is_function_word(const char *s, size_t n)
+{
+    char w[16];
+    if (n >= sizeof w)
+        return 0;
+    memcpy(w, s, n);
+    w[n] = '\0';
+    return bsearch(w, function_words, sizeof function_words / sizeof function_words[0],
+                   sizeof function_words[0], cmp_str) != NULL;
+}
+
 typedef struct tf_ent {
     char term[PL_MAX_TERM + 1];
     uint32_t len;
@@ -333,14 +706,13 @@ typedef struct tf_collect {
     tf_ent *e;
     size_t n, cap;
     uint32_t weight;
-    int oom;
 } tf_collect;
 
 static int tf_cb(void *ctx, const pl_token *t)
 {
     tf_collect *c = ctx;
-    if (t->flags & (PL_TOK_STOP | PL_TOK_PART | PL_TOK_NUM) || t->term_len < 3 ||
-        t->term_len > PL_MAX_TERM)
+    if (t->flags & (PL_TOK_STOP | PL_TOK_NUM) || t->term_len < 3 || t->term_len > PL_MAX_TERM ||
+        is_function_word(t->surface, t->surface_len))
         return PL_OK;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
@@ -371,7 +743,52 @@ typedef struct scored {
 static int cmp_scored(const void *a, const void *b)
 {
     const scored *x = a, *y = b;
-    return x->w > y->w ? -1 : x->w < y->w;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* An OR of terms, term i weighted by boosts[i] (Lucene's MoreLikeThis
+ * with boost on: a term counts in proportion to how much it says about
+ * the document, so one generic match cannot outrank the topic's word). */
+static int boosted_query(const char *const *terms, const size_t *lens, const double *boosts,
+                         size_t n, pl_query **out)
+{
+    *out = NULL;
+    pl_query *q = pl_calloc(1, sizeof *q);
+    if (!q)
+        return PL_ENOMEM;
+    q->arena = pl_arena_new();
+    q->text = pl_strdup("");
+    pl_qnode *root = q->arena ? pl_arena_alloc(q->arena, sizeof *root) : NULL;
+    pl_qnode **kids = q->arena ? pl_arena_alloc(q->arena, n * sizeof *kids) : NULL;
+    if (!q->text || !root || !kids)
+        goto oom;
+    memset(root, 0, sizeof *root);
+    root->op = PL_Q_OR;
+    root->fields = PL_FIELDS_ALL;
+    root->kids = kids;
+    root->n_kids = n;
+    for (size_t i = 0; i < n; i++) {
+        pl_qnode *t = pl_arena_alloc(q->arena, sizeof *t);
+        if (!t)
+            goto oom;
+        memset(t, 0, sizeof *t);
+        t->op = PL_Q_TERM;
+        t->fields = PL_FIELDS_ALL;
+        t->term = pl_arena_strndup(q->arena, terms[i], lens[i]);
+        t->term_len = lens[i];
+        t->boost = boosts[i];
+        if (!t->term)
+            goto oom;
+        kids[i] = t;
+    }
+    q->root = root;
+    *out = q;
+    return PL_OK;
+oom:
+    pl_query_free(q);
+    return PL_ENOMEM;
 }
 
 int pl_similar(pl_qctx *q, pl_snap *snap, uint32_t docid, uint32_t limit, pl_results **out,
@@ -392,12 +809,14 @@ int pl_similar(pl_qctx *q, pl_snap *snap, uint32_t docid, uint32_t limit, pl_res
     tf_collect c = {0};
     scored *sc = NULL;
     pl_query *query = NULL;
-    /* title words count twice: they say what the document is about */
-    c.weight = 2;
+    /* title words count more: they say what the document is about */
+    c.weight = TITLE_WEIGHT;
     rc = pl_analyze(q->an, doc->rec.title, strlen(doc->rec.title), 0, tf_cb, &c, NULL, err);
     c.weight = 1;
     if (rc == PL_OK && doc->rec.body)
         rc = pl_analyze(q->an, doc->rec.body, strlen(doc->rec.body), 0, tf_cb, &c, NULL, err);
+    if (rc == PL_ENOMEM)
+        rc = pl_error_set(err, PL_ENOMEM, "similar: out of memory");
     if (rc != PL_OK)
         goto done;
     qsort(c.e, c.n, sizeof *c.e, cmp_term);
@@ -416,22 +835,27 @@ int pl_similar(pl_qctx *q, pl_snap *snap, uint32_t docid, uint32_t limit, pl_res
         goto done;
     }
     double nd = pl_snap_doc_count(snap);
+    /* never below MIN_DF: in a handful of documents a quarter is less
+     * than two, and every term would be cut */
+    double max_df = MAX_DF_SHARE * nd < MIN_DF ? MIN_DF : MAX_DF_SHARE * nd;
     size_t ns = 0;
     for (size_t i = 0; i < k; i++) {
         uint32_t df = term_df(snap, c.e[i].term);
-        if (df < 2) /* only this document: finds nothing else */
+        if (df < MIN_DF || df > max_df)
             continue;
         double idf = log(1 + (nd - df + 0.5) / (df + 0.5));
-        sc[ns++] = (scored){(1 + log(c.e[i].tf)) * idf, i};
+        sc[ns++] = (scored){c.e[i].tf * idf, i};
     }
     qsort(sc, ns, sizeof *sc, cmp_scored);
     if (ns > SIMILAR_TERMS)
         ns = SIMILAR_TERMS;
     const char *terms[SIMILAR_TERMS];
     size_t lens[SIMILAR_TERMS];
+    double boosts[SIMILAR_TERMS];
     for (size_t i = 0; i < ns; i++) {
         terms[i] = c.e[sc[i].i].term;
         lens[i] = c.e[sc[i].i].len;
+        boosts[i] = sc[i].w / sc[0].w;
     }
     if (ns == 0) {
         /* nothing distinctive: an empty result, not an error */
@@ -445,7 +869,7 @@ int pl_similar(pl_qctx *q, pl_snap *snap, uint32_t docid, uint32_t limit, pl_res
         *out = r;
         goto done;
     }
-    rc = pl_query_from_terms(terms, lens, ns, &query);
+    rc = boosted_query(terms, lens, boosts, ns, &query);
     if (rc != PL_OK) {
         rc = pl_error_set(err, rc, "similar: out of memory");
         goto done;
