@@ -42,7 +42,7 @@ struct pl_qnode {
     uint32_t near;  /* NEAR: window */
     pl_qnode **kids;
     size_t n_kids;
-    int relax; /* AND built from juxtaposed words: may relax to OR */
+    int relax;    /* AND built from juxtaposed words: may relax to OR */
     double boost; /* TERM: weight of its scores, 0 meaning 1 (more-like-this) */
     /* FILTER */
     int filter;
@@ -175,7 +175,8 @@ void pl_html_escape(pl_buf *out, const char *p, size_t n);
 int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_search_opts *opts,
                     uint32_t exclude, pl_results **out, pl_error *err);
 /* Exact number of live matches of a query text, strict (never relaxed),
- * for did-you-mean. */
+ * for did-you-mean.  A text that does not parse has 0 matches; running out
+ * of memory is an error (PL_ENOMEM). */
 int pl_count_text(pl_qctx *q, pl_snap *snap, const char *text, size_t n, uint64_t *count,
                   pl_error *err);
 /* Did-you-mean: a corrected query text with more strict matches than

@@ -1363,7 +1363,10 @@ int pl_count_text(pl_qctx *q, pl_snap *snap, const char *text, size_t n, uint64_
     *count = 0;
     pl_query *query = NULL;
     pl_error e = {0};
-    if (pl_query_parse(q, text, n, &query, &e) != PL_OK)
+    int prc = pl_query_parse(q, text, n, &query, &e);
+    if (prc == PL_ENOMEM)
+        return pl_error_set(err, PL_ENOMEM, "%s", e.msg);
+    if (prc != PL_OK)
         return PL_OK; /* a correction that does not parse has no matches */
     int rc = count_root(snap, query->root, count, err);
     pl_query_free(query);

@@ -30,22 +30,6 @@
 
 #define SURFACE_SCAN_MAX 200000
 
-/* pl_count_text, which counts a text that does not parse as 0 matches,
- * telling an allocation failure from such a text: a count of 0 is checked
- * by parsing the text again (one parse of a query text more). */
-static int count_text(pl_qctx *q, pl_snap *snap, const char *text, size_t n, uint64_t *count,
-                      pl_error *err)
-{
-    int rc = pl_count_text(q, snap, text, n, count, err);
-    if (rc != PL_OK || *count)
-        return rc;
-    pl_query *pq = NULL;
-    pl_error pe = {0};
-    rc = pl_query_parse(q, text, n, &pq, &pe);
-    pl_query_free(pq);
-    return rc == PL_ENOMEM ? pl_error_set(err, PL_ENOMEM, "suggest: out of memory") : PL_OK;
-}
-
 /* ---- autocomplete ----------------------------------------------------------- */
 /* Completions of the last word counted with the words before it: each is a
  * strict count of the completed text, so this bounds the counts. */
@@ -216,7 +200,7 @@ static int complete_in_context(pl_qctx *q, pl_snap *snap, const char *head, size
             counted = prc == PL_OK;
         }
         uint64_t cnt = c->s[i].df;
-        if (counted && (rc = count_text(q, snap, b.p, b.n, &cnt, err)) != PL_OK)
+        if (counted && (rc = pl_count_text(q, snap, b.p, b.n, &cnt, err)) != PL_OK)
             break;
         if (cnt == 0) /* leads nowhere */
             continue;
@@ -617,7 +601,7 @@ int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t t
     /* A replaced word must find more than the original; a join only
      * narrows (its parts are indexed), so it must find something. */
     uint64_t n2 = 0;
-    rc = count_text(q, snap, b.p, b.n, &n2, err);
+    rc = pl_count_text(q, snap, b.p, b.n, &n2, err);
     if (rc == PL_OK && n2 > (replaced ? total : 0))
         *out = pl_buf_take(&b, NULL);
     pl_buf_free(&b);
