@@ -360,9 +360,11 @@ static size_t space_len(const char *s, size_t n, size_t i)
         return u[1] == 0x9A && u[2] == 0x80 ? 3 : 0; /* U+1680 */
     if (u[0] == 0xE3)
         return u[1] == 0x80 && u[2] == 0x80 ? 3 : 0; /* U+3000 */
-    if (u[1] == 0x80)                                /* U+2000..U+200A, U+2028, U+2029, U+202F */
-        return (u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF ? 3
-                                                                                              : 0;
+    if (u[1] == 0x80) {
+        /* U+2000..U+200A, U+2028, U+2029, U+202F */
+        int sp = (u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF;
+        return sp ? 3 : 0;
+    }
     return u[1] == 0x81 && u[2] == 0x9F ? 3 : 0; /* U+205F */
 }
 
@@ -677,7 +679,8 @@ static pl_qnode *parse_field(parser *p, const char *name, size_t name_len, size_
         return n;
     }
     /* a filter looks at a document's year, kind or track, never at the
-     * words of a field: `title:year:2019` used to drop the title: */
+     * words of a field, so a field over it (`title:year:2019`, also
+     * through a group) could only be dropped without a word */
     if (fields != PL_FIELDS_ALL) {
         fail(p, PL_EPARSE, at, "year:/kind:/track: filters cannot take a field");
         return NULL;
