@@ -594,9 +594,17 @@ static void json_writer_matches_jansson(void **state)
     r.title_inferred = 0;
     check_same_json(&r);
     /* invalid UTF-8 in each kind of field: refused by both */
-    const char *bad[] = {"\x80",         "\xc0\x80",     "\xc1\xbf",     "\xe0\x80\x80",
-                         "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xc3",
-                         "a\xe2\x82",    "\xff",         "\xf0\x8f\xbf\xbf"};
+    const char *bad[] = {"\x80",
+                         "\xc0\x80",
+                         "\xc1\xbf",
+                         "\xe0\x80\x80",
+                         "\xed\xa0\x80",
+                         "\xf4\x90\x80\x80",
+                         "\xf5\x80\x80\x80",
+                         "\xc3",
+                         "a\xe2\x82",
+                         "\xff",
+                         "\xf0\x8f\xbf\xbf"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         pl_record q = r;
         q.body = bad[i];
@@ -610,8 +618,9 @@ static void json_writer_matches_jansson(void **state)
         check_same_json(&q);
     }
     /* random strings over the bytes that matter */
-    const unsigned char alphabet[] = {'a', ' ', '"', '\\', '/', 1, 0x1f, '\n', 0x7f, 0x80, 0xbf,
-                                      0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xa0, 0x9f};
+    const unsigned char alphabet[] = {'a',  ' ',  '"',  '\\', '/',  1,    0x1f,
+                                      '\n', 0x7f, 0x80, 0xbf, 0xc2, 0xdf, 0xe0,
+                                      0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xa0, 0x9f};
     srand(7);
     for (int iter = 0; iter < 3000; iter++) {
         char s[24];
