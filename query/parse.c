@@ -19,7 +19,8 @@
  * `word()` (a function call: the empty parentheses are skipped).
  *
  * Every word goes through the shared analyzer, so query terms are index
- * terms.  A compound (sched_ext) matches its WHOLE term; a word that
+ * terms.  A compound (sched_ext) matches its WHOLE term or its parts as a
+ * phrase (with_parts); a word that
  * analyses to several terms (a/b) becomes a phrase; stopwords are dropped
  * outside phrases and are position gaps inside them.
  *
@@ -159,12 +160,29 @@ typedef struct toks {
     uint32_t pos[MAX_TOKS];
     size_t n;
     int truncated;
+    /* the parts of compounds (stopwords left out, their positions kept),
+     * and how many WHOLE tokens there were: see with_parts */
+    char part[MAX_TOKS][PL_MAX_TERM + 1];
+    size_t part_len[MAX_TOKS];
+    uint32_t part_pos[MAX_TOKS];
+    size_t n_parts, n_wholes;
 } toks;
 
 static int toks_cb(void *ctx, const pl_token *t)
 {
     toks *k = ctx;
-    if (t->flags & (PL_TOK_STOP | PL_TOK_PART))
+    if (t->flags & PL_TOK_PART) {
+        if (k->n_parts < MAX_TOKS && !pl_is_stopword(t->surface, t->surface_len)) {
+            size_t len = t->term_len > PL_MAX_TERM ? PL_MAX_TERM : t->term_len;
+            memcpy(k->part[k->n_parts], t->term, len);
+            k->part[k->n_parts][len] = '\0';
+            k->part_len[k->n_parts] = len;
+            k->part_pos[k->n_parts++] = t->pos;
+        }
+        return PL_OK;
+    }
+    k->n_wholes += !!(t->flags & PL_TOK_WHOLE);
+    if (t->flags & PL_TOK_STOP)
         return PL_OK;
     if (k->n == MAX_TOKS) {
         k->truncated = 1;
@@ -183,6 +201,7 @@ static int analyze(parser *p, const char *t, size_t len, toks *k, size_t at)
 {
     k->n = 0;
     k->truncated = 0;
+    k->n_parts = k->n_wholes = 0;
     pl_error e = {0};
     int rc = pl_analyze(p->q->an, t, len, 0, toks_cb, k, NULL, &e);
     if (rc != PL_OK) {
@@ -480,6 +499,45 @@ static pl_qnode *parse_phrase(parser *p, unsigned fields)
 
 /* A bare word (possibly `prefix*`).  Returns NULL with p->rc == PL_OK when
  * the word analyses to nothing (a stopword). */
+/* A word that is one compound (`out-of-tree`, `sched_ext`, `x86_64`) matches
+ * its WHOLE term, and also its parts as a phrase, so that it finds the same
+ * words written apart (`out of tree`, `sched ext`, `x86 64`): the index
+ * keeps a compound's parts at consecutive positions, as if written apart.
+ * Parts that are stopwords are position gaps, as in any phrase (plain
+ * "of" is never indexed).  n (the WHOLE, or its synonym group) becomes
+ * (n SYN PHRASE(parts)); the phrase is a member other than the word typed
+ * (syn_weight).  Left out when fewer than two parts remain or when the
+ * parts would pass the query's term limit: the WHOLE alone still holds. */
+static pl_qnode *with_parts(parser *p, pl_qnode *n, toks *tk, size_t at)
+{
+    if (tk->n_parts < 2 || p->n_terms + tk->n_parts > PL_QUERY_MAX_TERMS)
+        return n;
+    if (n->op == PL_Q_SYN && n->n_kids >= PL_QUERY_MAX_TERMS)
+        return n;
+    for (size_t i = 0; i < tk->n_parts; i++) {
+        memcpy(tk->term[i], tk->part[i], tk->part_len[i] + 1);
+        tk->len[i] = tk->part_len[i];
+        tk->pos[i] = tk->part_pos[i];
+    }
+    tk->n = tk->n_parts;
+    pl_qnode *parts = phrase_node(p, tk, n->fields, at);
+    if (!parts)
+        return NULL;
+    pl_qnode *kids[PL_QUERY_MAX_TERMS];
+    size_t k = 0;
+    if (n->op == PL_Q_SYN)
+        for (size_t i = 0; i < n->n_kids; i++)
+            kids[k++] = n->kids[i];
+    else
+        kids[k++] = n;
+    kids[k++] = parts;
+    pl_qnode *s = node_new(p, PL_Q_SYN);
+    if (!s || set_kids(p, s, kids, k) != PL_OK)
+        return NULL;
+    s->fields = n->fields;
+    return s;
+}
+
 static pl_qnode *parse_word(parser *p, unsigned fields)
 {
     size_t start = p->i, end = word_end(p, p->i);
@@ -551,6 +609,8 @@ static pl_qnode *parse_word(parser *p, unsigned fields)
         if (n && n->op == PL_Q_TERM && fields == PL_FIELDS_ALL && add_word(p, start, end, n))
             n = NULL;
         n = expand_syn_node(p, n, start);
+        if (n && tk->n == 1 && tk->n_wholes == 1)
+            n = with_parts(p, n, tk, start);
     }
     pl_free(tk);
     return n;

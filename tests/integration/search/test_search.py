@@ -428,6 +428,26 @@ def _(name):
           and "different fields" in r.stderr, name, f"{near} {far} {r.stderr}")
 
 
+@case("a compound finds its words written apart: out-of-tree, sched_ext, RISC-V")
+def _(name):
+    r = run("export", "--db", DB)
+    apart = {}
+    for spelled, pattern in (("out-of-tree", r"\bout of tree\b"), ("RISC-V", r"\bRISC V\b")):
+        apart[spelled] = {rec["id"] for rec in map(json.loads, r.stdout.splitlines())
+                          if re.search(pattern, rec.get("title", "") + "\n" + rec.get("body", ""),
+                                       re.I)}
+    bad = []
+    for spelled, ids in apart.items():
+        _, found = all_ids(spelled)
+        if not ids <= set(found):
+            bad.append(f"{spelled}: {sorted(ids - set(found))} not found")
+    _, whole = all_ids("sched_ext")
+    _, both = all_ids('"sched ext"')
+    if not set(both) <= set(whole):
+        bad.append(f"sched_ext {whole} misses some of \"sched ext\" {both}")
+    check(len(apart["out-of-tree"]) >= 2 and not bad, name, "\n".join(bad) + str(apart))
+
+
 @case("$PLUMBLINE_SYNONYMS: a user group applies without a rebuild")
 def _(name):
     path = os.path.join(TMP.name, "user-synonyms.txt")
