@@ -858,7 +858,10 @@ static pl_qnode *parse_primary(parser *p, unsigned fields, const char *excl)
          * words the analyzer makes of them (it drops a URL's scheme) */
         int url = p->n - j >= 3 && !memcmp(p->s + j, "://", 3);
         int path = j + 1 < p->n && p->s[j + 1] == ':';
-        if (url || (path && field_id(name, name_len) == FIELD_UNKNOWN))
+        /* `mm: fix ...` (a pasted commit subject): an unknown name whose
+         * ':' ends the word is a word and punctuation */
+        int prose = j + 1 == p->n || space_len(p->s, p->n, j + 1) || p->s[j + 1] == ')';
+        if (url || ((path || prose) && field_id(name, name_len) == FIELD_UNKNOWN))
             return parse_word(p, fields);
         if (path) {
             fail(p, PL_EPARSE, j + 1, "a field name takes one ':' (title:rust)");
