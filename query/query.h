@@ -110,7 +110,12 @@ typedef struct pl_hit {
     pl_span *highlights;  /* spans in snippet_text */
     size_t n_highlights;
     uint32_t snippet_offset; /* byte offset of snippet_text within the body */
-    char *explain;           /* with PL_SEARCH_EXPLAIN, else NULL */
+    /* The query's words that may match in the title (unrestricted or
+     * title:) marked over the whole title: spans in doc->rec.title.  NULL
+     * and 0 when none, and under PL_SEARCH_NO_SNIPPETS / IDS_ONLY. */
+    pl_span *title_highlights;
+    size_t n_title_highlights;
+    char *explain; /* with PL_SEARCH_EXPLAIN, else NULL */
 } pl_hit;
 
 typedef struct pl_facet {

@@ -168,6 +168,14 @@ typedef struct pl_snip_terms {
 
 int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_terms *t,
                     size_t window, pl_hit *hit, pl_error *err);
+/* Every match of t over the whole of text[0..n) (no window: for a title),
+ * found as pl_snippet_make finds them (phrases only where the whole phrase
+ * occurs; overlapping matches merged), ascending byte offsets into text.
+ * *out is NULL when there is none, else caller-freed.  Cost: one analysis
+ * of the candidate chunks of text and one 6 KB scratch allocation; none
+ * when t is empty. */
+int pl_snippet_spans(pl_analyzer *an, const char *text, size_t n, const pl_snip_terms *t,
+                     pl_span **out, size_t *n_out, pl_error *err);
 /* HTML-escapes p[0..n) into out. */
 void pl_html_escape(pl_buf *out, const char *p, size_t n);
 

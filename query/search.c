@@ -129,12 +129,13 @@ static void add_term(term_list *l, const char *t, size_t len)
     }
 }
 
-/* Positive terms, phrases and prefixes of a tree (exclusions skipped). */
-static void collect_terms(const pl_qnode *n, term_list *l)
+/* Positive terms, phrases and prefixes of a tree (exclusions skipped)
+ * that may match in `field`: the body's snippet and the title's marks each
+ * show only the words that can match there (`title:rust` marks no body,
+ * `body:rust` no title). */
+static void collect_terms(const pl_qnode *n, int field, term_list *l)
 {
-    /* snippets come from the body: words limited to other fields stay
-     * unmarked */
-    if (!(n->fields & (1u << PL_FIELD_BODY)))
+    if (!(n->fields & (1u << field)))
         return;
     switch (n->op) {
     case PL_Q_TERM: add_term(l, n->term, n->term_len); break;
@@ -146,10 +147,10 @@ static void collect_terms(const pl_qnode *n, term_list *l)
         if (l->n_phrases < PL_QUERY_MAX_TERMS)
             l->phrases[l->n_phrases++] = n;
         break;
-    case PL_Q_AND_NOT: collect_terms(n->kids[0], l); break;
+    case PL_Q_AND_NOT: collect_terms(n->kids[0], field, l); break;
     default:
         for (size_t i = 0; i < n->n_kids; i++)
-            collect_terms(n->kids[i], l);
+            collect_terms(n->kids[i], field, l);
         break;
     }
 }
@@ -465,6 +466,7 @@ void pl_results_free(pl_results *r)
         pl_free(h->snippet_html);
         pl_free(h->snippet_text);
         pl_free(h->highlights);
+        pl_free(h->title_highlights);
         pl_free(h->explain);
     }
     pl_free(r->hits);
@@ -1110,6 +1112,19 @@ done:
     return ok;
 }
 
+static pl_snip_terms snip_terms(const term_list *tl)
+{
+    return (pl_snip_terms){
+        .terms = (const char **)tl->t,
+        .n_terms = tl->n,
+        .phrases = (const pl_qnode **)tl->phrases,
+        .n_phrases = tl->n_phrases,
+        .prefixes = (const char **)tl->prefixes,
+        .n_prefixes = tl->n_prefixes,
+    };
+}
+
+/* tl[0]: the words that may match in the body, tl[1]: in the title. */
 static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *tl, unsigned flags,
                     pl_hit *h, pl_error *err)
 {
@@ -1135,16 +1150,17 @@ static int fill_hit(pl_qctx *q, pl_snap *snap, const entry *e, const term_list *
         return rc;
     if (flags & PL_SEARCH_NO_SNIPPETS)
         return PL_OK;
-    pl_snip_terms st = {
-        .terms = (const char **)tl->t,
-        .n_terms = tl->n,
-        .phrases = (const pl_qnode **)tl->phrases,
-        .n_phrases = tl->n_phrases,
-        .prefixes = (const char **)tl->prefixes,
-        .n_prefixes = tl->n_prefixes,
-    };
+    pl_snip_terms st = snip_terms(&tl[0]);
     const char *body = h->doc->rec.body ? h->doc->rec.body : "";
-    return pl_snippet_make(q->an, body, strlen(body), &st, SNIPPET_WINDOW, h, err);
+    rc = pl_snippet_make(q->an, body, strlen(body), &st, SNIPPET_WINDOW, h, err);
+    if (rc != PL_OK)
+        return rc;
+    /* the whole title, no window: titles are a line long, so this costs
+     * one analysis of a few dozen bytes per returned hit */
+    pl_snip_terms tt = snip_terms(&tl[1]);
+    const char *title = h->doc->rec.title ? h->doc->rec.title : "";
+    return pl_snippet_spans(q->an, title, strlen(title), &tt, &h->title_highlights,
+                            &h->n_title_highlights, err);
 }
 
 int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_search_opts *opts,
@@ -1184,7 +1200,7 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
     c.years = want_facets ? pl_calloc(YEAR_SPAN, sizeof *c.years) : NULL;
     c.n_tracks = want_facets ? pl_snap_track_count(snap) : 0;
     c.tracks = want_facets ? pl_calloc(c.n_tracks + 1, sizeof *c.tracks) : NULL;
-    tl = pl_calloc(1, sizeof *tl);
+    tl = pl_calloc(2, sizeof *tl); /* body, title (fill_hit) */
     if (!r->query_desc || !c.heap || (want_facets && (!c.years || !c.tracks)) || !tl) {
         rc = pl_error_set(err, PL_ENOMEM, "search: out of memory");
         goto fail;
@@ -1261,7 +1277,8 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
         goto fail;
     }
     sort_entries(&c);
-    collect_terms(qroot, tl);
+    collect_terms(qroot, PL_FIELD_BODY, &tl[0]);
+    collect_terms(qroot, PL_FIELD_TITLE, &tl[1]);
     if (c.n > opts->offset) {
         size_t nh = c.n - opts->offset;
         r->hits = pl_calloc(nh, sizeof *r->hits);

@@ -1,5 +1,6 @@
 /*
- * snippet.c — the best window of a body for a query, with highlights.
+ * snippet.c — the best window of a body for a query, with highlights;
+ * and the same highlights over a whole title (pl_snippet_spans).
  *
  * Matching uses the shared analyzer, so a token matches exactly when the
  * index would have matched it, and the analyzer's byte offsets point into
@@ -413,24 +414,17 @@ void pl_html_escape(pl_buf *out, const char *p, size_t n)
     pl_buf_put(out, p + at, n - at);
 }
 
-int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_terms *t,
-                    size_t window, pl_hit *hit, pl_error *err)
+/* Every match of c->t in text[0..n) into c->spans: ascending, a span
+ * overlapping an earlier one (a compound's whole and its parts, a phrase
+ * and its words) merged into it.  What both the body's snippet and the
+ * title's marks are made of, so a title is marked exactly as a body is. */
+static int find_spans(pl_analyzer *an, sctx *c, const char *text, size_t n, pl_error *err)
 {
-    hit->snippet_html = hit->snippet_text = NULL;
-    hit->highlights = NULL;
-    hit->n_highlights = 0;
-    hit->snippet_offset = 0;
-    sctx *c = pl_malloc(sizeof *c);
-    if (!c)
-        return pl_error_set(err, PL_ENOMEM, "snippet: out of memory");
-    memset(c, 0, offsetof(sctx, spans));
-    c->t = t;
-    int rc = analyze_candidates(an, c, body, n, err);
+    int rc = analyze_candidates(an, c, text, n, err);
     if (rc != PL_OK)
-        goto done;
+        return rc;
     find_phrases(c);
     qsort(c->spans, c->n_spans, sizeof *c->spans, cmp_span);
-    /* drop spans inside an earlier one (a whole and its parts) */
     size_t k = 0;
     for (size_t i = 0; i < c->n_spans; i++) {
         if (k && c->spans[i].start < c->spans[k - 1].end) {
@@ -441,6 +435,66 @@ int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_t
         c->spans[k++] = c->spans[i];
     }
     c->n_spans = k;
+    return PL_OK;
+}
+
+static sctx *sctx_new(const pl_snip_terms *t)
+{
+    sctx *c = pl_malloc(sizeof *c);
+    if (c) {
+        memset(c, 0, offsetof(sctx, spans));
+        c->t = t;
+    }
+    return c;
+}
+
+static void sctx_free(sctx *c)
+{
+    pl_free(c->toks);
+    pl_buf_free(&c->terms);
+    pl_free(c);
+}
+
+int pl_snippet_spans(pl_analyzer *an, const char *text, size_t n, const pl_snip_terms *t,
+                     pl_span **out, size_t *n_out, pl_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    /* nothing to look for (a query of only other fields' words): no
+     * analysis, no allocation */
+    if (!n || !(t->n_terms || t->n_phrases || t->n_prefixes))
+        return PL_OK;
+    sctx *c = sctx_new(t);
+    if (!c)
+        return pl_error_set(err, PL_ENOMEM, "snippet: out of memory");
+    int rc = find_spans(an, c, text, n, err);
+    if (rc == PL_OK && c->n_spans) {
+        *out = pl_malloc(c->n_spans * sizeof **out);
+        if (!*out) {
+            rc = pl_error_set(err, PL_ENOMEM, "snippet: out of memory");
+        } else {
+            for (size_t i = 0; i < c->n_spans; i++)
+                (*out)[i] = (pl_span){c->spans[i].start, c->spans[i].end};
+            *n_out = c->n_spans;
+        }
+    }
+    sctx_free(c);
+    return rc;
+}
+
+int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_terms *t,
+                    size_t window, pl_hit *hit, pl_error *err)
+{
+    hit->snippet_html = hit->snippet_text = NULL;
+    hit->highlights = NULL;
+    hit->n_highlights = 0;
+    hit->snippet_offset = 0;
+    sctx *c = sctx_new(t);
+    if (!c)
+        return pl_error_set(err, PL_ENOMEM, "snippet: out of memory");
+    int rc = find_spans(an, c, body, n, err);
+    if (rc != PL_OK)
+        goto done;
 
     size_t ws = 0, best_i = 0;
     if (c->n_spans) {
@@ -501,8 +555,6 @@ int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_t
     }
     hit->snippet_html = pl_buf_take(&html, NULL);
 done:
-    pl_free(c->toks);
-    pl_buf_free(&c->terms);
-    pl_free(c);
+    sctx_free(c);
     return rc;
 }

@@ -98,22 +98,29 @@ static int print_json(json_t *j)
     return rc ? PL_EXIT_FAIL : PL_EXIT_OK;
 }
 
-/* One line of snippet: newlines become spaces; matches bold on a TTY. */
-static void print_snippet(const pl_hit *h, int tty)
+/* s with the spans hl (ascending, disjoint) bold on a TTY; with `flat`,
+ * newlines and tabs become spaces.  Not on a TTY the bytes of s are
+ * written as they are (flattened or not), nothing added. */
+static void print_marked(const char *s, const pl_span *hl, size_t nh, int tty, int flat)
 {
-    const char *s = h->snippet_text ? h->snippet_text : "";
     size_t n = strlen(s), k = 0;
-    fputs("     ", stdout);
     for (size_t i = 0; i < n; i++) {
-        if (tty && k < h->n_highlights && h->highlights[k].start == i)
+        if (tty && k < nh && hl[k].start == i)
             fputs("\033[1m", stdout);
         char c = s[i];
-        fputc(c == '\n' || c == '\r' || c == '\t' ? ' ' : c, stdout);
-        if (tty && k < h->n_highlights && h->highlights[k].end == i + 1) {
+        fputc(flat && (c == '\n' || c == '\r' || c == '\t') ? ' ' : c, stdout);
+        if (tty && k < nh && hl[k].end == i + 1) {
             fputs("\033[0m", stdout);
             k++;
         }
     }
+}
+
+/* One line of snippet: newlines become spaces; matches bold on a TTY. */
+static void print_snippet(const pl_hit *h, int tty)
+{
+    fputs("     ", stdout);
+    print_marked(h->snippet_text ? h->snippet_text : "", h->highlights, h->n_highlights, tty, 1);
     fputc('\n', stdout);
 }
 
@@ -129,8 +136,11 @@ static void print_results(const pl_results *r, int explain)
     for (size_t i = 0; i < r->n_hits; i++) {
         const pl_hit *h = &r->hits[i];
         const pl_record *rec = &h->doc->rec;
-        printf("%3zu. %d %-5s %s", r->offset + i + 1, rec->year, pl_kind_name(rec->kind),
-               rec->title);
+        printf("%3zu. %d %-5s ", r->offset + i + 1, rec->year, pl_kind_name(rec->kind));
+        /* the title's matches bold too, as in the snippet; unflattened, so
+         * the listing without a TTY is the title's bytes as before */
+        print_marked(rec->title ? rec->title : "", h->title_highlights, h->n_title_highlights, tty,
+                     0);
         if (rec->track && rec->track[0])
             printf("  [%s]", rec->track);
         printf("  (%s)\n", rec->id);

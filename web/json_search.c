@@ -21,23 +21,33 @@ static json_t *facet_json(const pl_facet *f, size_t n)
     return o;
 }
 
+/* [{start, end}, ...]; NULL on allocation failure. */
+static json_t *spans_json(const pl_span *sp, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        json_t *s =
+            json_pack("{s:I,s:I}", "start", (json_int_t)sp[i].start, "end", (json_int_t)sp[i].end);
+        if (!s || json_array_append_new(a, s)) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 static json_t *hit_json(const pl_hit *h)
 {
     const pl_record *rec = h->doc ? &h->doc->rec : NULL;
     json_t *o = json_object();
     json_t *people = json_array();
-    json_t *hl = json_array();
-    if (!o || !people || !hl)
+    json_t *hl = spans_json(h->highlights, h->n_highlights);
+    json_t *thl = spans_json(h->title_highlights, h->n_title_highlights);
+    if (!o || !people || !hl || !thl)
         goto fail;
     for (size_t i = 0; rec && i < rec->n_people; i++)
         if (json_array_append_new(people, pl_json_str(rec->people[i])))
             goto fail;
-    for (size_t i = 0; i < h->n_highlights; i++) {
-        json_t *s = json_pack("{s:I,s:I}", "start", (json_int_t)h->highlights[i].start, "end",
-                              (json_int_t)h->highlights[i].end);
-        if (!s || json_array_append_new(hl, s))
-            goto fail;
-    }
     int bad = 0;
     bad |= json_object_set_new(o, "id", pl_json_str(rec ? rec->id : ""));
     bad |= json_object_set_new(o, "year", json_integer(rec ? rec->year : 0));
@@ -52,6 +62,8 @@ static json_t *hit_json(const pl_hit *h)
     bad |= json_object_set_new(o, "snippet_offset", json_integer(h->snippet_offset));
     bad |= json_object_set_new(o, "highlights", hl);
     hl = NULL;
+    bad |= json_object_set_new(o, "title_highlights", thl);
+    thl = NULL;
     if (h->explain)
         bad |= json_object_set_new(o, "explain", pl_json_str(h->explain));
     if (bad)
@@ -61,6 +73,7 @@ fail:
     json_decref(o);
     json_decref(people);
     json_decref(hl);
+    json_decref(thl);
     return NULL;
 }
 
@@ -235,6 +248,15 @@ static void facet_text(pl_buf *b, const pl_facet *f, size_t n)
     pl_buf_putc(b, '}');
 }
 
+static void spans_text(pl_buf *b, const pl_span *sp, size_t n)
+{
+    pl_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++)
+        pl_buf_printf(b, "%s{\"start\":%u,\"end\":%u}", i ? "," : "", (unsigned)sp[i].start,
+                      (unsigned)sp[i].end);
+    pl_buf_putc(b, ']');
+}
+
 static void hit_text(pl_buf *b, const pl_hit *h)
 {
     const pl_record *rec = h->doc ? &h->doc->rec : NULL;
@@ -260,11 +282,10 @@ static void hit_text(pl_buf *b, const pl_hit *h)
     STR(h->snippet_html);
     put_key(b, ",\"snippet_text\":");
     STR(h->snippet_text);
-    pl_buf_printf(b, ",\"snippet_offset\":%u,\"highlights\":[", (unsigned)h->snippet_offset);
-    for (size_t i = 0; i < h->n_highlights; i++)
-        pl_buf_printf(b, "%s{\"start\":%u,\"end\":%u}", i ? "," : "",
-                      (unsigned)h->highlights[i].start, (unsigned)h->highlights[i].end);
-    pl_buf_putc(b, ']');
+    pl_buf_printf(b, ",\"snippet_offset\":%u,\"highlights\":", (unsigned)h->snippet_offset);
+    spans_text(b, h->highlights, h->n_highlights);
+    put_key(b, ",\"title_highlights\":");
+    spans_text(b, h->title_highlights, h->n_title_highlights);
     if (h->explain) {
         put_key(b, ",\"explain\":");
         STR(h->explain);

@@ -219,6 +219,21 @@ async function main() {
     const text = await page.textContent(`#results .hit[data-id="${h.id}"] .snippet`);
     eq(text, plain(h), 'snippet text intact');
   });
+
+  await t('hit titles mark the query words from title_highlights, and stay links', async () => {
+    const marked = expected.hits.filter((x) => (x.title_highlights || []).length);
+    assert(marked.length > 0, 'the API marks some title for ' + QUERY);
+    for (const h of expected.hits) {
+      const bytes = Buffer.from(h.title, 'utf8');
+      const want = (h.title_highlights || []).map((s) => bytes.subarray(s.start, s.end).toString('utf8'));
+      assert(want.every((w) => /^bpf$/i.test(w)), 'the API marks the query word: ' + want.join('|'));
+      const sel = `#results .hit[data-id="${h.id}"] .hit-title a`;
+      const got = await page.$$eval(sel + ' mark', (els) => els.map((e) => e.textContent));
+      eq(got, want, 'title marks of ' + h.id);
+      eq(await page.textContent(sel), h.title, 'title text intact');
+      eq(await page.getAttribute(sel, 'data-doc'), h.id, 'still the document link');
+    }
+  });
   await shot('search-wide');
 
   await t('a year facet filters the hits and lands in the URL', async () => {
@@ -315,6 +330,10 @@ async function main() {
     await page.waitForSelector(`#results .hit[data-id="${HOSTILE.id}"]`);
     const hit = `#results .hit[data-id="${HOSTILE.id}"]`;
     eq(await page.textContent(hit + ' .hit-title a'), HOSTILE.title, 'title shown as text');
+    // the marked title is built from text too: a <mark> and text nodes only
+    const kids = await page.$eval(hit + ' .hit-title a', (a) =>
+      [...a.childNodes].map((c) => (c.nodeType === 3 ? '#text' : c.nodeName + ':' + c.textContent)));
+    eq(kids, ['MARK:Zanzibarquux', '#text'], 'title children');
     const people = await page.textContent(hit + ' .hit-people');
     assert(people.includes('Eve <b>Bold</b>'), 'people as text: ' + people);
     const snippet = await page.textContent(hit + ' .snippet');

@@ -4,9 +4,10 @@
  * step, no third-party code; it talks only to the same-origin JSON API.
  *
  * Safety rule: archive text (titles, bodies, names, tracks, terms) is only
- * ever inserted with textContent / createTextNode.  Snippets are rebuilt
- * from snippet_text + byte-offset highlights as text nodes and <mark>
- * elements; the server's HTML snippet is never given to innerHTML.
+ * ever inserted with textContent / createTextNode.  Snippets and hit titles
+ * are rebuilt from plain text + byte-offset highlights (snippet_text +
+ * highlights, title + title_highlights) as text nodes and <mark> elements;
+ * the server's HTML snippet is never given to innerHTML.
  *
  * State lives in the URL (view, query, filters, page, document, topics,
  * measure, years) so any view can be bookmarked; history.pushState records
@@ -92,11 +93,12 @@
     return KIND_LABELS[k] || str(k);
   }
 
-  /* ---- snippets ---------------------------------------------------------------
+  /* ---- snippets and titles ----------------------------------------------------
    * highlights are [start,end) byte offsets into the UTF-8 encoding of
-   * snippet_text.  Offsets are checked, snapped outwards to character
-   * boundaries, sorted and merged, so a bad span can neither throw nor split
-   * a character.  Cost: one encode of the snippet (a few hundred bytes). */
+   * the text (snippet_text, or the title for title_highlights).  Offsets
+   * are checked, snapped outwards to character boundaries, sorted and
+   * merged, so a bad span can neither throw nor split a character.  Cost:
+   * one encode of the text (a few hundred bytes). */
   function snippetFragments(text, highlights) {
     var bytes = enc.encode(text);
     var n = bytes.length;
@@ -186,6 +188,11 @@
     } else {
       frags = [{ text: text !== null ? text : str(html), mark: false }];
     }
+    return appendFragments(node, frags);
+  }
+
+  /* Fragments as text nodes and <mark> elements holding text. */
+  function appendFragments(node, frags) {
     frags.forEach(function (f) {
       node.appendChild(f.mark ? el('mark', { text: f.text }) : document.createTextNode(f.text));
     });
@@ -569,9 +576,15 @@
     $('next-page').disabled = state.page >= pages;
   }
 
+  /* The hit's title as a link to the document, the query's words in <mark>
+   * (title + title_highlights through the snippet's fragment builder, so
+   * the title is text whatever it holds). */
   function docLink(h) {
     var a = el('a', { href: urlFor({ view: 'doc', doc: str(h.id) }), className: 'doc-link-a',
-                      'data-doc': str(h.id), text: str(h.title) || '(untitled)' });
+                      'data-doc': str(h.id) });
+    var title = str(h.title);
+    if (!title) a.textContent = '(untitled)';
+    else appendFragments(a, snippetFragments(title, normHighlights(h.title_highlights)));
     return a;
   }
 

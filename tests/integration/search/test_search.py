@@ -523,5 +523,82 @@ def _(name):
           name, r.stdout)
 
 
+def title_marks(h):
+    """The bytes of the title that title_highlights marks, as text."""
+    t = h["title"].encode("utf-8")
+    return [t[s["start"]:s["end"]].decode("utf-8") for s in h["title_highlights"]]
+
+
+@case("title_highlights: byte offsets into the title pick the query's words")
+def _(name):
+    problems = []
+    # the word itself, wherever a hit's title holds it, and nothing else
+    for q, word in (("bpf", "bpf"), ("rust", "rust"), ("title:rust", "rust"),
+                    ("rust -android", "rust"), ("quuxword", "quuxword")):
+        hits = search("--limit", "100", "--", q)["hits"]
+        marked = 0
+        for h in hits:
+            got = title_marks(h)
+            want = len(re.findall(rf"(?i)\b{word}\b", h["title"]))
+            if [g.lower() for g in got] != [word] * want:
+                problems.append(f"{q}: {h['title']!r} marks {got}")
+            marked += bool(got)
+        if not marked:
+            problems.append(f"{q}: no title marked")
+    # the injected title: offsets count the bytes of its markup
+    h = [h for h in search("quuxword")["hits"] if h["id"] == "extra-script"][0]
+    if h["title_highlights"] != [{"start": 3, "end": 11}]:
+        problems.append(f"markup title: {h['title_highlights']}")
+    # a word restricted to the body or the people never marks a title
+    for q in ("body:rust", "speaker:rust", "body:bpf"):
+        for h in search("--limit", "100", "--", q)["hits"]:
+            if h["title_highlights"]:
+                problems.append(f"{q}: {h['title']!r} marks {title_marks(h)}")
+    # a phrase marks only where the whole phrase stands: "Kernel Testing &
+    # Dependability" keeps its "Kernel" unmarked
+    hits = search("--limit", "100", "--", '"kernel driver" OR dependability')["hits"]
+    for h in hits:
+        got = title_marks(h)
+        if any(g.lower() not in ("kernel driver", "dependability") for g in got):
+            problems.append(f"phrase: {h['title']!r} marks {got}")
+    by_title = {h["title"]: title_marks(h) for h in hits}
+    if (by_title.get("Writing A Kernel Driver in Rust") != ["Kernel Driver"]
+            or by_title.get("Kernel Testing & Dependability") != ["Dependability"]):
+        problems.append(f"phrase: {by_title}")
+    check(not problems, name, "\n".join(problems))
+
+
+@case("text listing: title matches bold on a terminal only")
+def _(name):
+    import pty
+    r = run("search", "--db", DB, "--limit", "3", "rust")
+    main, sub = pty.openpty()
+    try:
+        p = subprocess.run([EXE, "search", "--db", DB, "--limit", "3", "rust"], stdout=sub,
+                           stderr=subprocess.PIPE, env=ENV, timeout=120)
+        os.close(sub)
+        sub = -1
+        out = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the other end is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(main)
+        if sub >= 0:
+            os.close(sub)
+    text = out.decode("utf-8").replace("\r\n", "\n")
+    first = [ln for ln in text.splitlines() if re.match(r"^\s+1\. ", ln)]
+    plain = [ln for ln in r.stdout.splitlines() if re.match(r"^\s+1\. ", ln)]
+    check(p.returncode == 0 and first and "\033[1mRust\033[0m" in first[0]
+          and "\033" not in r.stdout and plain
+          and first[0].replace("\033[1m", "").replace("\033[0m", "") == plain[0],
+          name, repr(first) + repr(plain))
+
+
 print(f"1..{n_test}")
 sys.exit(1 if failed else 0)

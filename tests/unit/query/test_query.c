@@ -292,6 +292,76 @@ static void snippets_escape_and_mark(void **state)
     pl_results_free(r);
 }
 
+/* The hit whose title is `title`, or NULL. */
+static const pl_hit *hit_titled(const pl_results *r, const char *title)
+{
+    for (size_t i = 0; i < r->n_hits; i++)
+        if (!strcmp(r->hits[i].doc->rec.title, title))
+            return &r->hits[i];
+    return NULL;
+}
+
+/* The title marks of the hit titled `title` for query q, joined by '|'. */
+static void title_marks(fx *f, const char *q, unsigned flags, const char *title, const char *want)
+{
+    pl_results *r = run(f, q, flags, 0, 10, PL_SORT_RELEVANCE);
+    const pl_hit *h = hit_titled(r, title);
+    if (!h)
+        fprintf(stderr, "# %s: no hit titled '%s'\n", q, title);
+    assert_non_null(h);
+    char got[128] = "";
+    for (size_t i = 0; i < h->n_title_highlights; i++) {
+        const pl_span *s = &h->title_highlights[i];
+        assert_true(s->start < s->end && s->end <= strlen(title));
+        size_t k = strlen(got);
+        snprintf(got + k, sizeof got - k, "%s%.*s", i ? "|" : "", (int)(s->end - s->start),
+                 title + s->start);
+    }
+    if (strcmp(got, want))
+        fprintf(stderr, "# %s: title marks '%s', want '%s'\n", q, got, want);
+    assert_string_equal(got, want);
+    pl_results_free(r);
+}
+
+static void titles_mark_the_words_that_may_match_there(void **state)
+{
+    fx *f = *state;
+    /* unrestricted words and title: words mark the title ... */
+    title_marks(f, "scheduler", 0, "Scheduler", "Scheduler");
+    title_marks(f, "title:scheduler", 0, "Scheduler", "Scheduler");
+    title_marks(f, "rust kernel", 0, "Rust in the kernel", "Rust|kernel");
+    /* ... a word restricted to the body or the people does not, even
+     * where it is in the title; the body's snippet still marks it */
+    title_marks(f, "body:scheduler", 0, "Scheduler", "");
+    title_marks(f, "body:scheduler", 0, "BPF tracing", "");
+    pl_results *r = run(f, "body:scheduler", 0, 0, 10, PL_SORT_RELEVANCE);
+    assert_true(hit_titled(r, "Scheduler")->n_highlights > 0);
+    pl_results_free(r);
+    title_marks(f, "speaker:rust rust", 0, "Rust in the kernel", "Rust");
+    title_marks(f, "title:kernel body:rust", PL_SEARCH_PURE_AND, "Rust in the kernel", "kernel");
+    /* a phrase marks the phrase; an exclusion marks nothing */
+    title_marks(f, "\"live migration\"", 0, "Live migration of confidential VMs", "Live migration");
+    /* both words are in the title, but not as the phrase ("of" keeps its
+     * position): only the lone word asked for is marked */
+    title_marks(f, "\"migration confidential\" OR confidential", 0,
+                "Live migration of confidential VMs", "confidential");
+    title_marks(f, "confidential -body:vms", 0, "Live migration of confidential VMs",
+                "confidential");
+    title_marks(f, "tracing -memory", 0, "BPF tracing", "tracing");
+    title_marks(f, "sched*", 0, "Scheduler", "Scheduler");
+    /* not computed on the benchmark's paths */
+    unsigned skip[2] = {PL_SEARCH_NO_SNIPPETS, PL_SEARCH_IDS_ONLY};
+    for (int k = 0; k < 2; k++) {
+        r = run(f, "scheduler", skip[k], 0, 10, PL_SORT_RELEVANCE);
+        assert_true(r->n_hits > 0);
+        for (size_t i = 0; i < r->n_hits; i++) {
+            assert_null(r->hits[i].title_highlights);
+            assert_int_equal(r->hits[i].n_title_highlights, 0);
+        }
+        pl_results_free(r);
+    }
+}
+
 static void explain_and_mentions(void **state)
 {
     fx *f = *state;
@@ -488,6 +558,7 @@ int main(void)
         cmocka_unit_test(ranking_pagination_and_sort),
         cmocka_unit_test(implicit_and_relaxes_when_nothing_matches),
         cmocka_unit_test(snippets_escape_and_mark),
+        cmocka_unit_test(titles_mark_the_words_that_may_match_there),
         cmocka_unit_test(explain_and_mentions),
         cmocka_unit_test(foreach_match_counts_mentions),
         cmocka_unit_test(suggest_and_did_you_mean),

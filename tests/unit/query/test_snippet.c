@@ -1,8 +1,9 @@
 /* Unit tests of query/snippet.c: the pre-scan that analyses only the
  * chunks that can match must mark exactly the tokens a whole-body analysis
  * marks (the reference below analyses every byte, as the snippet code did
- * before the pre-scan), and the window must start at a sentence, line,
- * bullet item or word. */
+ * before the pre-scan), the window must start at a sentence, line,
+ * bullet item or word, and a title's marks (pl_snippet_spans) cover the
+ * whole title. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,11 +190,78 @@ static void window_starts_at_sentence_bullet_or_word(void **state)
     pl_analyzer_free(an);
 }
 
+/* The text of span i of text. */
+static const char *span_str(const char *text, const pl_span *sp, size_t i, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%.*s", (int)(sp[i].end - sp[i].start), text + sp[i].start);
+    return buf;
+}
+
+/* pl_snippet_spans: the whole text, byte offsets into its exact bytes, the
+ * words and phrases marked as a snippet marks them. */
+static void title_spans_mark_words_and_whole_phrases(void **state)
+{
+    (void)state;
+    pl_analyzer *an = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_analyzer_new(&an, &err), PL_OK);
+    char buf[64];
+    pl_span *sp = NULL;
+    size_t n = 0;
+
+    /* single words: every occurrence and nothing else, offsets counted in
+     * bytes past a two-byte character */
+    const char *title = "Caf\xc3\xa9 BPF: eBPF is eating the world, bpf_prog and BPF";
+    first fb;
+    term_of(an, "bpf", &fb);
+    const char *terms[1] = {fb.term};
+    pl_snip_terms st = {.terms = terms, .n_terms = 1};
+    assert_int_equal(pl_snippet_spans(an, title, strlen(title), &st, &sp, &n, &err), PL_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(sp[0].start, 6);
+    assert_int_equal(sp[0].end, 9);
+    assert_string_equal(span_str(title, sp, 0, buf, sizeof buf), "BPF");
+    assert_string_equal(span_str(title, sp, 1, buf, sizeof buf), "bpf"); /* part of bpf_prog */
+    assert_string_equal(span_str(title, sp, 2, buf, sizeof buf), "BPF");
+    assert_int_equal(sp[2].end, strlen(title));
+    pl_free(sp);
+
+    /* a phrase: only where the whole phrase occurs, not its lone words */
+    title = "Live patching, not live migration: migrating live VMs";
+    first fl, fm;
+    term_of(an, "live", &fl);
+    term_of(an, "migration", &fm);
+    pl_qnode kids[2] = {
+        {.op = PL_Q_TERM, .term = fl.term, .term_len = strlen(fl.term)},
+        {.op = PL_Q_TERM, .term = fm.term, .term_len = strlen(fm.term)},
+    };
+    pl_qnode *kp[2] = {&kids[0], &kids[1]};
+    uint32_t offs[2] = {0, 1};
+    pl_qnode ph = {.op = PL_Q_PHRASE, .kids = kp, .n_kids = 2, .offs = offs};
+    const pl_qnode *phs[1] = {&ph};
+    pl_snip_terms pt = {.phrases = phs, .n_phrases = 1};
+    assert_int_equal(pl_snippet_spans(an, title, strlen(title), &pt, &sp, &n, &err), PL_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(span_str(title, sp, 0, buf, sizeof buf), "live migration");
+    pl_free(sp);
+
+    /* nothing to look for, or no match: no spans, nothing allocated */
+    pl_snip_terms none = {0};
+    assert_int_equal(pl_snippet_spans(an, title, strlen(title), &none, &sp, &n, &err), PL_OK);
+    assert_null(sp);
+    assert_int_equal(n, 0);
+    assert_int_equal(pl_snippet_spans(an, "Rust", 4, &st, &sp, &n, &err), PL_OK);
+    assert_null(sp);
+    assert_int_equal(n, 0);
+    pl_analyzer_free(an);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prescan_marks_what_full_analysis_marks),
         cmocka_unit_test(window_starts_at_sentence_bullet_or_word),
+        cmocka_unit_test(title_spans_mark_words_and_whole_phrases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

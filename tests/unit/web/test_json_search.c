@@ -114,6 +114,9 @@ static void awkward_strings_and_numbers(void **state)
     hits[0].snippet_offset = 1148;
     hits[0].highlights = hl;
     hits[0].n_highlights = 2;
+    pl_span thl[2] = {{0, 6}, {15, 25}}; /* "Quotes", "back\x01slash" */
+    hits[0].title_highlights = thl;
+    hits[0].n_title_highlights = 2;
     hits[1].score = 3.0; /* integral: jansson writes 3.0 */
     hits[1].doc = record("2021-mc-b", "T", "", NULL, NULL);
     hits[1].explain = pl_strdup("1.0 total\n  x 2/3 words </script>");
@@ -146,7 +149,10 @@ static void awkward_strings_and_numbers(void **state)
     assert_non_null(strstr(t, "\"score\":9.5367431640625e-7,"));
     assert_non_null(strstr(t, "\"took_ms\":1e21,"));
     assert_non_null(
-        strstr(t, "\"highlights\":[{\"start\":0,\"end\":4},{\"start\":10,\"end\":15}]"));
+        strstr(t, "\"highlights\":[{\"start\":0,\"end\":4},{\"start\":10,\"end\":15}],"
+                  "\"title_highlights\":[{\"start\":0,\"end\":6},{\"start\":15,\"end\":25}]"));
+    /* every hit has title_highlights, empty when nothing is marked */
+    assert_non_null(strstr(t, "\"highlights\":[],\"title_highlights\":[],\"explain\":"));
     assert_null(strchr(t, '<'));
     assert_null(strchr(t, '&'));
     pl_free(t);
