@@ -309,10 +309,20 @@ static void fill_point(pl_trend_point *pt, const pl_trend_total *t, uint32_t doc
     pt->year = t->year;
     pt->docs = docs;
     pt->docs_total = t->docs;
-    pt->share = t->docs ? (double)docs / t->docs : 0;
-    pl_stat_wilson(docs, t->docs, level, &pt->share_lo, &pt->share_hi);
     pt->mentions = mentions;
     pt->tokens_total = t->tokens;
+    pt->low_count = docs < PL_TREND_LOW_DOCS || mentions < PL_TREND_LOW_MENTIONS;
+    if (!t->docs) {
+        /* Nothing of this kind or track that year: 0 of 0 is no
+         * measurement, and a 0 % (or Wilson's [0, 1]) would be drawn as a
+         * dip.  NaN becomes null in every output shape. */
+        pt->no_docs = 1;
+        pt->share = pt->share_lo = pt->share_hi = NAN;
+        pt->per_1k = pt->per_1k_lo = pt->per_1k_hi = NAN;
+        return;
+    }
+    pt->share = (double)docs / t->docs;
+    pl_stat_wilson(docs, t->docs, level, &pt->share_lo, &pt->share_hi);
     double lo, hi;
     pl_stat_poisson_exact(mentions, level, &lo, &hi);
     if (t->tokens) {
@@ -324,7 +334,6 @@ static void fill_point(pl_trend_point *pt, const pl_trend_total *t, uint32_t doc
         pt->per_1k = pt->per_1k_lo = 0;
         pt->per_1k_hi = HUGE_VAL; /* no exposure: no information */
     }
-    pt->low_count = docs < PL_TREND_LOW_DOCS || mentions < PL_TREND_LOW_MENTIONS;
 }
 
 static void series_clear(pl_trend_series *s)
@@ -525,6 +534,14 @@ int pl_trends_compare(pl_qctx *q, pl_snap *snap, const char *topic, int year_a, 
     if (!pa || !pb) {
         rc = pl_error_set(err, PL_ENOTFOUND, "compare: the index has no document from %d",
                           pa ? year_b : year_a);
+        pl_trends_free(t);
+        return rc;
+    }
+    if (pa->no_docs || pb->no_docs) {
+        /* 0 of 0 has no share: a difference against it would be the
+         * meaningless [-1, +1]. */
+        rc = pl_error_set(err, PL_ENOTFOUND, "compare: no document from %d passes the filters",
+                          pa->no_docs ? year_a : year_b);
         pl_trends_free(t);
         return rc;
     }

@@ -16,7 +16,11 @@
  *    per_1k = 1000 * mentions / tokens_total with an exact (Garwood)
  *    Poisson interval;
  *  - low_count: docs < PL_TREND_LOW_DOCS or mentions < PL_TREND_LOW_MENTIONS
- *    (too few to read a change from; the interval says how wide).
+ *    (too few to read a change from; the interval says how wide);
+ *  - no_docs: no document of that year passes the kind / track filter
+ *    (docs_total == 0).  Such a year has no share and no rate: share,
+ *    per_1k and their intervals are NaN (JSON null), never a 0 that would
+ *    read as "the topic vanished".
  *
  * Ownership: every result struct is allocated here and freed with its
  * _free (which accepts NULL); strings in it are owned by it.  Threads: as
@@ -66,6 +70,7 @@ typedef struct pl_trend_point {
     uint64_t mentions, tokens_total;
     double per_1k, per_1k_lo, per_1k_hi;
     int low_count;
+    int no_docs; /* docs_total == 0: share, per_1k and intervals are NaN */
     pl_trend_doc *top;
     size_t n_top;
 } pl_trend_point;

@@ -226,6 +226,8 @@ static int print_json(json_t *j)
 
 /* ---- the table --------------------------------------------------------------------- */
 
+/* One character per year; a year with no documents of the kind or track
+ * asked for is a gap (a space), not the lowest bar: it was not measured. */
 static void sparkline(const pl_trend_series *s, int utf8)
 {
     static const char *blocks[] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
@@ -233,9 +235,13 @@ static void sparkline(const pl_trend_series *s, int utf8)
     static const char ascii[] = "_.-:=+*#";
     double max = 0;
     for (size_t i = 0; i < s->n_points; i++)
-        if (s->points[i].share > max)
+        if (!s->points[i].no_docs && s->points[i].share > max)
             max = s->points[i].share;
     for (size_t i = 0; i < s->n_points; i++) {
+        if (s->points[i].no_docs) {
+            putchar(' ');
+            continue;
+        }
         int lvl = max > 0 ? (int)(s->points[i].share / max * 7 + 0.5) : 0;
         if (lvl > 7)
             lvl = 7;
@@ -262,12 +268,19 @@ static int print_table(const pl_trends *t, int utf8)
     for (size_t y = 0; y < t->n_years; y++)
         printf("  %13d", t->totals[y].year);
     printf("  trend\n");
-    int any_low = 0;
+    int any_low = 0, any_none = 0;
     for (size_t i = 0; i < t->n_series; i++) {
         const pl_trend_series *s = &t->series[i];
         printf("%-*.*s", tw, tw, s->topic);
         for (size_t y = 0; y < s->n_points; y++) {
             const pl_trend_point *p = &s->points[y];
+            if (p->no_docs) {
+                /* right-aligned under the percentages; the dash is one
+                 * column but three bytes, so the padding is counted here */
+                printf("  %11s%s ", "", utf8 ? "\xe2\x80\x93" : "-");
+                any_none = 1;
+                continue;
+            }
             char cell[64];
             snprintf(cell, sizeof cell, "%.1f%% (%u)%s", p->share * 100, p->docs,
                      p->low_count ? "~" : " ");
@@ -292,6 +305,8 @@ static int print_table(const pl_trends *t, int utf8)
     if (any_low)
         printf("; ~ low count (fewer than %d documents or %d mentions)", PL_TREND_LOW_DOCS,
                PL_TREND_LOW_MENTIONS);
+    if (any_none)
+        printf("; %s no document of that kind or track that year", utf8 ? "\xe2\x80\x93" : "-");
     putchar('\n');
     return PL_EXIT_OK;
 }

@@ -142,6 +142,8 @@ static void point_fields(json_t *o, const pl_trend_point *p, int flat, int *bad)
         put(o, "per_1k_ci", pair(p->per_1k_lo, p->per_1k_hi), bad);
     }
     put(o, "low_count", json_boolean(p->low_count), bad);
+    /* Always present, so a client tests one boolean instead of nulls. */
+    put(o, "no_docs", json_boolean(p->no_docs), bad);
 }
 
 static json_t *burst(const char *topic, const pl_trend_burst *b)

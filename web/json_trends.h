@@ -3,7 +3,8 @@
  *
  * Every pl_json_* function returns a new reference (caller json_decref()s)
  * or NULL when out of memory.  Non-finite numbers (an interval bound with
- * no exposure) become JSON null.
+ * no exposure; share and per_1k of a point with no_docs) become JSON null,
+ * and empty cells in CSV.
  */
 #ifndef PL_JSON_TRENDS_H
 #define PL_JSON_TRENDS_H
@@ -16,8 +17,8 @@
  *  analyzer_version, index_built, took_ms}, totals:[{year, docs, tokens}],
  *  series:[{topic, query, points:[{year, docs, docs_total, share,
  *  share_ci:[lo,hi], mentions, tokens_total, per_1k, per_1k_ci:[lo,hi],
- *  low_count, top:[{id, title, kind, track, score, mentions, snippet,
- *  snippet_html}]}], bursts:[{topic, start, end, weight}]}]} */
+ *  low_count, no_docs, top:[{id, title, kind, track, score, mentions,
+ *  snippet, snippet_html}]}], bursts:[{topic, start, end, weight}]}]} */
 json_t *pl_json_trends(const pl_trends *t);
 /* Flat rows for Grafana (Infinity / JSON API datasources): one object per
  * (topic, year), time in epoch milliseconds at 1 January 00:00 UTC. */

@@ -315,6 +315,22 @@ def run_endpoints(srv):
     st, h, tr = srv.json('/api/trends?' + q({'topic': 'BPF', 'from': 2023, 'to': 2024}))
     check('trends: from/to bound the years', st == 200
           and all(2023 <= t['year'] <= 2024 for t in tr['totals']), tr)
+    # 2023 has documents but no MC: no measurement, so null, never 0 %.
+    st, h, tr = srv.json('/api/trends?' + q({'topic': 'Rust', 'kind': 'mc'}))
+    pts = {p['year']: p for p in tr['series'][0]['points']} if st == 200 else {}
+    p23 = pts.get(2023, {})
+    check('trends kind=mc: 2023 (no MC) is null with no_docs true',
+          p23.get('docs_total') == 0 and p23.get('no_docs') is True and p23.get('share') is None
+          and p23.get('share_ci') == [None, None] and p23.get('per_1k') is None
+          and p23.get('per_1k_ci') == [None, None], p23)
+    check('trends kind=mc: the other years have no_docs false and a share',
+          all(p.get('no_docs') is False and p['share'] is not None
+              for y, p in pts.items() if y != 2023) and len(pts) == 3, pts)
+    st, h, gf = srv.json('/api/trends?' + q({'topic': 'Rust', 'kind': 'mc', 'format': 'grafana'}))
+    g23 = [r for r in gf if r['year'] == 2023] if st == 200 else []
+    check('trends kind=mc format=grafana: the 2023 row carries nulls',
+          len(g23) == 1 and g23[0].get('no_docs') is True and g23[0]['share'] is None
+          and g23[0]['share_lo'] is None and g23[0]['per_1k_hi'] is None, g23)
 
     # Grafana (Infinity / JSON API datasources) reads an array of flat rows
     # with a time field in epoch milliseconds.
@@ -428,6 +444,9 @@ def run_errors(srv):
     E(srv, 'rising limit=0', '/api/terms/rising?from=2019&to=2024&limit=0', 400, 'bad_parameter')
     E(srv, 'compare a year without documents', '/api/trends/compare?topic=kernel&a=1999&b=2024',
       404, 'not_found')
+    _, _, data = E(srv, 'compare a year with no document passing the filters (2023, no MC)',
+                   '/api/trends/compare?topic=BPF&a=2019&b=2023&kind=mc', 404, 'not_found')
+    check('... the message names the year', b'2023' in data, data)
     E(srv, 'rising to a year without documents', '/api/terms/rising?from=2019&to=2001', 404,
       'not_found')
     E(srv, 'cooccur year=abc', '/api/terms/cooccur?topic=BPF&year=abc', 400, 'bad_parameter')
@@ -567,6 +586,7 @@ def run_schema(srv):
         ('/api/trends', '/api/trends?' + q({'topic': 'BPF', 'kind': 'mc', 'from': 2019})),
         ('/api/trends', '/api/trends?' + q({'topic': ['BPF', 'Rust'], 'format': 'grafana'})),
         ('/api/trends', '/api/trends?' + q({'topic': ['BPF', 'Rust'], 'format': 'vega'})),
+        ('/api/trends', '/api/trends?' + q({'topic': 'Rust', 'kind': 'mc', 'format': 'vega'})),
         ('/api/trends/compare', '/api/trends/compare?' + q({'topic': 'BPF', 'a': 2019, 'b': 2024})),
         ('/api/terms/rising', '/api/terms/rising?from=2019&to=2024&limit=5'),
         ('/api/terms/cooccur', '/api/terms/cooccur?' + q({'topic': 'BPF', 'year': 2024})),

@@ -175,6 +175,44 @@ def main():
        "--kind mc: docs_total counts MCs only, every year kept", jm["series"][0]["points"])
     ok({p["year"]: p["docs"] for p in jm["series"][0]["points"]} == rule_counts(records, "BPF", "mc"),
        "--kind mc: BPF counts", jm["series"][0]["points"])
+    ok(all(p.get("no_docs") is False for s in j["series"] for p in s["points"]),
+       "no_docs is false wherever the year has documents")
+
+    # A year with no document of the kind asked for (2023 has no MC) is no
+    # measurement: null share and rate, no_docs true, a gap in the table.
+    r = run("trends", "--db", db, "--json", "--kind", "mc", "BPF", "Rust")
+    jn = json.loads(r.stdout)
+    for s in jn["series"]:
+        p23 = next(p for p in s["points"] if p["year"] == 2023)
+        ok(p23["docs_total"] == 0 and p23.get("no_docs") is True and p23["share"] is None
+           and p23["share_ci"] == [None, None] and p23["per_1k"] is None
+           and p23["per_1k_ci"] == [None, None], f"--kind mc {s['topic']}: 2023 is null, no_docs", p23)
+        others = [p for p in s["points"] if p["year"] != 2023]
+        ok(all(p.get("no_docs") is False and p["share"] is not None for p in others),
+           f"--kind mc {s['topic']}: the years with MCs keep their shares", others)
+    r = run("trends", "--db", db, "--format", "grafana", "--kind", "mc", "Rust")
+    g23 = [row for row in json.loads(r.stdout) if row["year"] == 2023]
+    ok(len(g23) == 1 and g23[0].get("no_docs") is True
+       and all(g23[0][k] is None for k in ("share", "share_lo", "share_hi", "per_1k", "per_1k_lo", "per_1k_hi")),
+       "grafana: the year without MCs carries nulls", g23)
+    raw = run_bytes("trends", "--db", db, "--csv", "--kind", "mc", "Rust")
+    row23 = next((x for x in csv.DictReader(io.StringIO(raw, newline="")) if x["year"] == "2023"), {})
+    ok(row23 and row23["docs_total"] == "0"
+       and all(row23[k] == "" for k in ("share", "share_lo", "share_hi", "per_1k", "per_1k_lo", "per_1k_hi")),
+       "csv: the year without MCs has empty share and rate cells", row23)
+    r = run("trends", "--db", db, "--kind", "mc", "BPF", "Rust", env={"LC_ALL": "C.UTF-8"})
+    rust_line = next((l for l in r.stdout.splitlines() if l.startswith("Rust")), "")
+    cells = rust_line.split()
+    ok(r.returncode == 0 and "0.0% (0)" in rust_line and cells[3] == "\u2013"
+       and rust_line.endswith("\u2581 \u2588"),
+       "table: the year without MCs is a dash and a gap in the sparkline", r.stdout)
+    r = run("trends", "--db", db, "--ascii", "--kind", "mc", "Rust")
+    rust_line = next((l for l in r.stdout.splitlines() if l.startswith("Rust")), "")
+    ok(rust_line.split()[3] == "-" and rust_line.endswith("_ #"), "table: ASCII dash and gap", r.stdout)
+    r = run("trends", "--db", db, "--compare", "BPF", "--a", "2019", "--b", "2023", "--kind", "mc")
+    ok(r.returncode == 1 and "2023" in r.stderr and not r.stdout,
+       "compare: a year with no document passing the filters is an error, not 0 of 0", r.stdout + r.stderr)
+
     r = run("trends", "--db", db, "--json", "--from", "2023", "--to", "2024", "CXL")
     jf = json.loads(r.stdout)
     ok([p["year"] for p in jf["series"][0]["points"]] == [2023, 2024], "--from/--to limit the years",

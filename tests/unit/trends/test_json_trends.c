@@ -188,12 +188,71 @@ static void csv_document(void **state)
     pl_trends_free(t);
 }
 
+/* A year with no document of the kind or track asked for (docs_total 0),
+ * as pl_trends_compute fills it: no share and no rate, never a 0. */
+static pl_trends *sample_no_docs(void)
+{
+    pl_trends *t = sample();
+    t->totals[1] = (pl_trend_total){2023, 0, 0};
+    t->series[0].points[1] = (pl_trend_point){.year = 2023,
+                                              .share = NAN,
+                                              .share_lo = NAN,
+                                              .share_hi = NAN,
+                                              .per_1k = NAN,
+                                              .per_1k_lo = NAN,
+                                              .per_1k_hi = NAN,
+                                              .low_count = 1,
+                                              .no_docs = 1};
+    return t;
+}
+
+static void no_docs_is_null_everywhere(void **state)
+{
+    (void)state;
+    pl_trends *t = sample_no_docs();
+    json_t *j = pl_json_trends(t);
+    assert_non_null(j);
+    json_t *pts = json_object_get(json_array_get(json_object_get(j, "series"), 0), "points");
+    json_t *p0 = json_array_get(pts, 0), *p1 = json_array_get(pts, 1);
+    assert_true(json_is_false(json_object_get(p0, "no_docs")));
+    assert_true(json_is_true(json_object_get(p1, "no_docs")));
+    assert_true(json_is_null(json_object_get(p1, "share")));
+    assert_true(json_is_null(json_object_get(p1, "per_1k")));
+    for (int i = 0; i < 2; i++) {
+        assert_true(json_is_null(json_array_get(json_object_get(p1, "share_ci"), (size_t)i)));
+        assert_true(json_is_null(json_array_get(json_object_get(p1, "per_1k_ci"), (size_t)i)));
+    }
+    assert_int_equal(json_integer_value(json_object_get(p1, "docs_total")), 0);
+    json_decref(j);
+
+    json_t *g = pl_json_trends_grafana(t);
+    json_t *r1 = json_array_get(g, 1);
+    assert_true(json_is_true(json_object_get(r1, "no_docs")));
+    assert_true(json_is_false(json_object_get(json_array_get(g, 0), "no_docs")));
+    const char *keys[] = {"share", "share_lo", "share_hi", "per_1k", "per_1k_lo", "per_1k_hi"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        assert_true(json_is_null(json_object_get(r1, keys[i])));
+    json_decref(g);
+    json_t *v = pl_json_trends_vega(t);
+    assert_true(json_is_null(json_object_get(json_array_get(v, 1), "share")));
+    assert_true(json_is_true(json_object_get(json_array_get(v, 1), "no_docs")));
+    json_decref(v);
+
+    pl_buf b = {0};
+    assert_int_equal(pl_trends_csv(t, &b), PL_OK);
+    pl_buf_putc(&b, '\0');
+    /* share, share_lo, share_hi, per_1k, per_1k_lo, per_1k_hi: empty */
+    assert_non_null(strstr(b.p, "\r\n\"'=rust, \"\"lang\"\"\",rust,2023,0,0,,,,0,0,,,,1\r\n"));
+    pl_buf_free(&b);
+    pl_trends_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv_escapes_fields), cmocka_unit_test(epoch_of_years),
         cmocka_unit_test(nested_json_shape),  cmocka_unit_test(flat_shapes),
-        cmocka_unit_test(csv_document),
+        cmocka_unit_test(csv_document),       cmocka_unit_test(no_docs_is_null_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

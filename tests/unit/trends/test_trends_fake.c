@@ -287,15 +287,20 @@ static void filters_keep_years(void **state)
     pl_error err = {0};
     assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_OK);
     /* talks: 2019 doc 2 only (3 deleted), 2021 docs 5, 6, 2022 none; the
-     * year stays with a total of 0 and the [0, 1] interval */
+     * year stays, marked no_docs, with no share and no rate (NaN, not the
+     * 0 % and [0, 1] of 0 of 0) */
     assert_int_equal(t->n_years, 3);
     assert_int_equal(t->series[0].points[0].docs, 0);
     assert_int_equal(t->series[0].points[0].docs_total, 1);
+    assert_false(t->series[0].points[0].no_docs);
+    assert_true(t->series[0].points[0].share == 0);
     assert_int_equal(t->series[0].points[1].docs, 1);
     assert_int_equal(t->series[0].points[1].docs_total, 2);
-    assert_int_equal(t->series[0].points[2].docs_total, 0);
-    assert_true(t->series[0].points[2].share_hi == 1);
-    assert_true(isinf(t->series[0].points[2].per_1k_hi));
+    const pl_trend_point *none = &t->series[0].points[2];
+    assert_int_equal(none->docs_total, 0);
+    assert_true(none->no_docs);
+    assert_true(isnan(none->share) && isnan(none->share_lo) && isnan(none->share_hi));
+    assert_true(isnan(none->per_1k) && isnan(none->per_1k_lo) && isnan(none->per_1k_hi));
     assert_int_equal(n_searches, 0);
     pl_trends_free(t);
 
@@ -354,6 +359,15 @@ static void compare_two_years(void **state)
     assert_int_equal(pl_trends_compare(NULL, &the_snap, "rust", 2019, 2020, NULL, &c, &err),
                      PL_ENOTFOUND);
     assert_null(c);
+    /* 2022 has documents, but no talk: 0 of 0 is no share to compare */
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.kind = PL_KIND_TALK;
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_compare(NULL, &the_snap, "rust", 2021, 2022, &o, &c, &err),
+                     PL_ENOTFOUND);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, "2022"));
 }
 
 /* Rising 2019 -> 2021, alpha0 10, min_docs 1.  Counts (live docs only):
