@@ -883,7 +883,7 @@ static int term_contrast(pl_snap *snap, const uint8_t *mask, uint32_t maxd, cons
         rank[nr++] = &tc[i];
     }
     qsort(rank, nr, sizeof *rank, cmp_z_desc);
-    size_t lim = o->limit ? o->limit : 20;
+    size_t lim = s->limit; /* per list: up to lim rising and lim falling */
     size_t nu = 0, nd = 0;
     while (nu < lim && nu < nr && rank[nu]->z > 0)
         nu++;
@@ -921,6 +921,7 @@ static int shift_new(const pl_trend_opts *o, pl_term_shift **out, pl_error *err)
         return pl_error_set(err, PL_ENOMEM, "trends: out of memory");
     (*out)->alpha0 = o->alpha0;
     (*out)->min_docs = o->min_docs;
+    (*out)->limit = o->limit ? o->limit : 20;
     return PL_OK;
 }
 
@@ -1037,9 +1038,24 @@ int pl_trends_cooccur(pl_qctx *q, pl_snap *snap, const char *topic, int year,
             s->docs_2++;
         }
     }
+    /* The contrast is the topic's documents against the rest of the year:
+     * with either side empty every term gets the same log-odds on both
+     * sides and the lists would be rounding noise. */
+    if (!s->docs_1 && !s->docs_2) {
+        rc = pl_error_set(err, PL_ENOTFOUND, "cooccur: no document from %d passes the filters",
+                          year);
+        goto fail;
+    }
     if (!s->docs_1) {
         rc = pl_error_set(err, PL_ENOTFOUND, "cooccur: no document of %d matches \"%s\"", year,
                           topic);
+        goto fail;
+    }
+    if (!s->docs_2) {
+        rc = pl_error_set(err, PL_EUSAGE,
+                          "cooccur: \"%s\" matches all %u documents of %d, so there is nothing "
+                          "to contrast it with; choose a narrower topic",
+                          topic, s->docs_1, year);
         goto fail;
     }
     rc = term_contrast(snap, mask, maxd, &oo, s, err);

@@ -45,7 +45,7 @@ typedef struct pl_trend_opts {
     double burst_s;         /* Kleinberg burst rate ratio, default 2 */
     double burst_gamma;     /* Kleinberg entry cost factor, default 1 */
     /* term shifts (rising/falling, co-occurring): */
-    uint32_t limit;    /* terms per list, default 20 */
+    uint32_t limit;    /* terms per list (each of the two lists), default 20 */
     uint32_t min_docs; /* a term must be in >= min_docs documents of the two groups, default 3 */
     double alpha0;     /* total Dirichlet prior mass, default 1000 */
 } pl_trend_opts;
@@ -153,6 +153,7 @@ typedef struct pl_term_shift {
     uint64_t tokens_1, tokens_2; /* sums of the term counts of each group */
     double alpha0;
     uint32_t min_docs;
+    uint32_t limit;    /* most terms in each of up and down */
     pl_term_score *up; /* highest z first (rising / most associated) */
     size_t n_up;
     pl_term_score *down; /* lowest z first (falling / least associated) */
@@ -161,6 +162,9 @@ typedef struct pl_term_shift {
 
 int pl_trends_rising(pl_qctx *q, pl_snap *snap, int year_a, int year_b, const pl_trend_opts *o,
                      pl_term_shift **out, pl_error *err);
+/* Co-occurring terms need documents on both sides: PL_ENOTFOUND when no
+ * document of the year (passing the filters) matches the topic, PL_EUSAGE
+ * when every one does. */
 int pl_trends_cooccur(pl_qctx *q, pl_snap *snap, const char *topic, int year,
                       const pl_trend_opts *o, pl_term_shift **out, pl_error *err);
 void pl_term_shift_free(pl_term_shift *s);

@@ -372,6 +372,7 @@ json_t *pl_json_term_shift(const pl_term_shift *s, const char *mode)
     put(m, "method", json_string("log-odds-informative-dirichlet-prior"), &bad);
     put(m, "alpha0", num(s->alpha0), &bad);
     put(m, "min_docs", json_integer(s->min_docs), &bad);
+    put(m, "limit", json_integer(s->limit), &bad);
     put(m, "counts", json_string("occurrences in title and body"), &bad);
     put(o, "meta", m, &bad);
     if (cooccur) {

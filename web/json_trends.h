@@ -28,7 +28,7 @@ json_t *pl_json_trends_vega(const pl_trends *t);
 /* {meta, topic, query, a:{year, docs, docs_total, share, share_ci},
  *  b:{...}, diff, diff_ci:[lo,hi], ci:{method, level}} */
 json_t *pl_json_trend_compare(const pl_trend_compare *c);
-/* {meta:{mode, alpha0, min_docs, ...}, year_a, year_b, [topic, query,]
+/* {meta:{mode, alpha0, min_docs, limit (per list), ...}, year_a, year_b, [topic, query,]
  *  groups:{...}, rising|associated:[{term, display, count_1, count_2,
  *  docs_1, docs_2, delta, z}], falling|dissociated:[...]}.
  * mode is "rising" or "cooccur" (names the lists accordingly). */

@@ -366,6 +366,10 @@ def run_endpoints(srv):
           and len(ri['rising']) <= 5, ri)
     st, h, co = srv.json('/api/terms/cooccur?' + q({'topic': 'BPF', 'year': 2024}))
     check('GET /api/terms/cooccur', st == 200 and isinstance(co.get('associated'), list), co)
+    st, h, co = srv.json('/api/terms/cooccur?' + q({'topic': 'BPF', 'year': 2024, 'limit': 3}))
+    check('cooccur limit=3: at most 3 terms in each list, meta.limit 3',
+          st == 200 and co['meta'].get('limit') == 3 and 0 < len(co['associated']) <= 3
+          and 0 < len(co['dissociated']) <= 3, co)
 
     st, h, data = srv.get('/api/stats', method='HEAD')
     check('HEAD answers headers only', st == 200 and data == b''
@@ -450,6 +454,11 @@ def run_errors(srv):
     E(srv, 'rising to a year without documents', '/api/terms/rising?from=2019&to=2001', 404,
       'not_found')
     E(srv, 'cooccur year=abc', '/api/terms/cooccur?topic=BPF&year=abc', 400, 'bad_parameter')
+    _, _, data = E(srv, 'cooccur with a topic matching every document of the year',
+                   '/api/terms/cooccur?topic=year:2024&year=2024&limit=3', 400, 'bad_parameter')
+    check('... the message says there is nothing to contrast', b'matches all 26' in data, data)
+    E(srv, 'cooccur with a topic matching nothing that year',
+      '/api/terms/cooccur?topic=zzqxnothing&year=2024', 404, 'not_found')
     E(srv, 'parameters on /healthz', '/healthz?x=1', 400, 'bad_parameter')
     out = srv.raw(b'GET /healthz HTTP/1.1\r\n\r\n')
     head, _, body = out.partition(b'\r\n\r\n')

@@ -281,6 +281,19 @@ def main():
     ok(az and az == sorted(az, reverse=True), "cooccur: associated terms sorted by z", az)
     ok("cxl" in [t["term"] for t in co["associated"][:5]], "cooccur: the topic's own term is near the top",
        [t["term"] for t in co["associated"][:5]])
+    # limit bounds each list (associated and dissociated alike).
+    r = run("trends", "--db", db, "--json", "--cooccur", "BPF", "--year", "2024", "--limit", "3")
+    co = json.loads(r.stdout)
+    ok(r.returncode == 0 and co["meta"].get("limit") == 3 and 0 < len(co["associated"]) <= 3
+       and 0 < len(co["dissociated"]) <= 3, "cooccur --limit 3: at most 3 terms in each list",
+       (co["meta"], len(co["associated"]), len(co["dissociated"])))
+    # A topic matching every document of the year leaves nothing to contrast.
+    r = run("trends", "--db", db, "--json", "--cooccur", "year:2024", "--year", "2024")
+    ok(r.returncode == 2 and not r.stdout and "matches all 26 documents of 2024" in r.stderr,
+       "cooccur: a topic matching the whole year is an error (exit 2)", r.stdout[:300] + r.stderr)
+    r = run("trends", "--db", db, "--cooccur", "zzqxnothing", "--year", "2024")
+    ok(r.returncode == 1 and not r.stdout and "matches" in r.stderr,
+       "cooccur: a topic matching nothing that year is an error (exit 1)", r.stdout[:300] + r.stderr)
 
     # The table.
     r = run("trends", "--db", db, "BPF", "CXL", env={"LC_ALL": "C.UTF-8"})

@@ -438,6 +438,38 @@ static void cooccur_splits_the_year(void **state)
     assert_int_equal(s->n_down, 1);
     assert_string_equal(s->down[0].term, "mm");
     pl_term_shift_free(s);
+
+    /* 2022 has one document and it matches rust: nothing to contrast it
+     * with (the lists were rounding noise); bpf matches none of it */
+    assert_int_equal(pl_trends_cooccur(NULL, &the_snap, "rust", 2022, &o, &s, &err), PL_EUSAGE);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "matches all 1 documents of 2022"));
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_cooccur(NULL, &the_snap, "bpf", 2022, &o, &s, &err), PL_ENOTFOUND);
+    assert_null(s);
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_cooccur(NULL, &the_snap, "bpf", 2020, &o, &s, &err), PL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "no document from 2020"));
+}
+
+/* limit bounds each list: rising 2019 -> 2021 has 2 terms up and 2 down */
+static void limit_is_per_list(void **state)
+{
+    (void)state;
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.alpha0 = 10;
+    o.min_docs = 1;
+    o.limit = 1;
+    pl_term_shift *s = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_trends_rising(NULL, &the_snap, 2019, 2021, &o, &s, &err), PL_OK);
+    assert_int_equal(s->limit, 1);
+    assert_int_equal(s->n_up, 1);
+    assert_int_equal(s->n_down, 1);
+    assert_string_equal(s->up[0].term, "rust");
+    assert_string_equal(s->down[0].term, "sched");
+    pl_term_shift_free(s);
 }
 
 int main(void)
@@ -449,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup(compare_two_years, setup),
         cmocka_unit_test_setup(rising_and_falling, setup),
         cmocka_unit_test_setup(cooccur_splits_the_year, setup),
+        cmocka_unit_test_setup(limit_is_per_list, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
