@@ -23,6 +23,7 @@
  * distinctive content words by tf * idf, each weighted by its score.
  */
 #include "query_internal.h"
+#include "words.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -617,7 +618,7 @@ done:
 /* The document's words, as Lucene's MoreLikeThis picks them: every
  * indexed term of the title and body (a compound's parts too: `NMI-safe`
  * is about NMIs) but numbers, terms under 3 bytes and the function words
- * below, counted (a title word TITLE_WEIGHT times: titles say what a
+ * of words.c, counted (a title word TITLE_WEIGHT times: titles say what a
  * document is about) and scored tf * idf.  A term must be in at least
  * MIN_DF documents (or it finds nothing else) and in at most MAX_DF_SHARE
  * of them, but never fewer than MIN_DF (kernel, linux, discuss, issue: too
@@ -630,55 +631,6 @@ done:
 #define TITLE_WEIGHT 2
 #define MIN_DF 2
 #define MAX_DF_SHARE 0.25
-
-/* English function words (the Snowball stop list, its contractions left
- * out, and the adverbs, modals and abbreviations of talk abstracts): the
- * analyzer keeps most of them for search (`will`, `no`, `how to`), but a
- * document is never about them.  Sorted for bsearch (strcmp order). */
-static const char *const function_words[] = {
-    "a",         "about",      "above",   "across",  "after",      "again",  "against",
-    "all",       "almost",     "already", "also",    "although",   "always", "am",
-    "among",     "an",         "and",     "another", "any",        "are",    "as",
-    "at",        "be",         "because", "been",    "before",     "being",  "below",
-    "between",   "both",       "but",     "by",      "can",        "cannot", "could",
-    "did",       "do",         "does",    "doing",   "down",       "during", "e.g",
-    "each",      "eg",         "either",  "etc",     "even",       "ever",   "every",
-    "few",       "for",        "from",    "further", "had",        "has",    "have",
-    "having",    "he",         "hence",   "her",     "here",       "hers",   "herself",
-    "him",       "himself",    "his",     "how",     "however",    "i",      "i.e",
-    "ie",        "if",         "in",      "into",    "is",         "it",     "its",
-    "itself",    "just",       "like",    "many",    "may",        "me",     "might",
-    "more",      "most",       "much",    "must",    "my",         "myself", "neither",
-    "never",     "no",         "nor",     "not",     "of",         "off",    "often",
-    "on",        "once",       "only",    "or",      "other",      "ought",  "our",
-    "ours",      "ourselves",  "out",     "over",    "own",        "per",    "perhaps",
-    "quite",     "rather",     "same",    "several", "shall",      "she",    "should",
-    "since",     "so",         "some",    "still",   "such",       "than",   "that",
-    "the",       "their",      "theirs",  "them",    "themselves", "then",   "there",
-    "therefore", "these",      "they",    "this",    "those",      "though", "through",
-    "thus",      "to",         "too",     "toward",  "towards",    "under",  "until",
-    "up",        "upon",       "various", "very",    "via",        "vs",     "was",
-    "we",        "well",       "were",    "what",    "when",       "where",  "whether",
-    "which",     "while",      "who",     "whom",    "why",        "will",   "with",
-    "within",    "without",    "would",   "yet",     "you",        "your",   "yours",
-    "yourself",  "yourselves",
-};
-
-static int cmp_str(const void *key, const void *elem)
-{
-    return strcmp(key, *(const char *const *)elem);
-}
-
-static int is_function_word(const char *s, size_t n)
-{
-    char w[16];
-    if (n >= sizeof w)
-        return 0;
-    memcpy(w, s, n);
-    w[n] = '\0';
-    return bsearch(w, function_words, sizeof function_words / sizeof function_words[0],
-                   sizeof function_words[0], cmp_str) != NULL;
-}
 
 typedef struct tf_ent {
     char term[PL_MAX_TERM + 1];
@@ -696,7 +648,7 @@ static int tf_cb(void *ctx, const pl_token *t)
 {
     tf_collect *c = ctx;
     if (t->flags & (PL_TOK_STOP | PL_TOK_NUM) || t->term_len < 3 || t->term_len > PL_MAX_TERM ||
-        is_function_word(t->surface, t->surface_len))
+        pl_is_function_word(t->surface, t->surface_len))
         return PL_OK;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;

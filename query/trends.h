@@ -128,14 +128,19 @@ int pl_trends_compare(pl_qctx *q, pl_snap *snap, const char *topic, int year_a, 
 void pl_trend_compare_free(pl_trend_compare *c);
 
 /* ---- terms that moved -----------------------------------------------------------
- * Term counts are occurrences in the title and body fields (speaker names
- * are left out) of live documents passing the filters, read from the
- * postings of the whole vocabulary (O(total postings) per call).  Log-odds
+ * Term counts are occurrences of words in the title and body fields
+ * (speaker names are left out) of live documents passing the filters,
+ * counted by analysing their stored text again (O(their text) per call): a
+ * compound counts once, as a whole (RISC-V, not risc + v), spelled with or
+ * without its joiners (micro-conference = microconference); links, e-mail
+ * addresses and stopwords count nothing; numbers, single letters and
+ * function words (query/words.c) count but are never listed.  Log-odds
  * with an informative Dirichlet prior (pl_stat_log_odds), prior from the
- * background named below. */
+ * background named below.  Rules and reasons: docs/trends.md. */
 typedef struct pl_term_score {
-    char *term;                /* the indexed (stemmed) term */
-    char *display;             /* its most common surface form */
+    char *term;                /* the word's key: the stem of a word, or of a compound's pieces
+                                  written together (riscv, microconfer) */
+    char *display;             /* its commonest spelling in the documents compared */
     uint64_t count_1, count_2; /* occurrences in group 1 and group 2 */
     uint32_t docs_1, docs_2;
     double delta, z; /* positive: more in group 1 */

@@ -349,8 +349,8 @@ static int print_shift(const pl_term_shift *s, int cooccur)
         putchar('\n');
         print_terms(t2, s->down, s->n_down, yb, ya);
     }
-    printf("\nlog-odds ratio with an informative Dirichlet prior (alpha0 %.0f), occurrences "
-           "in title and body, terms in at least %u documents\n",
+    printf("\nlog-odds ratio with an informative Dirichlet prior (alpha0 %.0f), words of title "
+           "and body (a compound once, links not counted), terms in at least %u documents\n",
            s->alpha0, s->min_docs);
     return PL_EXIT_OK;
 }

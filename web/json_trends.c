@@ -373,7 +373,10 @@ json_t *pl_json_term_shift(const pl_term_shift *s, const char *mode)
     put(m, "alpha0", num(s->alpha0), &bad);
     put(m, "min_docs", json_integer(s->min_docs), &bad);
     put(m, "limit", json_integer(s->limit), &bad);
-    put(m, "counts", json_string("occurrences in title and body"), &bad);
+    put(m, "counts",
+        json_string("occurrences of words in title and body: a compound once, as a whole; "
+                    "links, addresses and stopwords not counted"),
+        &bad);
     put(o, "meta", m, &bad);
     if (cooccur) {
         put(o, "year", json_integer(s->year_a), &bad);

@@ -364,6 +364,11 @@ def run_endpoints(srv):
     st, h, ri = srv.json('/api/terms/rising?' + q({'from': 2019, 'to': 2024, 'limit': 5}))
     check('GET /api/terms/rising', st == 200 and isinstance(ri.get('rising'), list)
           and len(ri['rising']) <= 5, ri)
+    st, h, ri = srv.json('/api/terms/rising?from=2019&to=2024&limit=100')
+    words = {t['display'] for t in ri['rising'] + ri['falling']} if st == 200 else set()
+    check('rising terms: no piece of a link or compound, no function word',
+          words and not words & {'lore', 'micro', 'conference', 'sched', 'its', 'not', 'being'},
+          sorted(words & {'lore', 'micro', 'conference', 'sched', 'its', 'not', 'being'}))
     st, h, co = srv.json('/api/terms/cooccur?' + q({'topic': 'BPF', 'year': 2024}))
     check('GET /api/terms/cooccur', st == 200 and isinstance(co.get('associated'), list), co)
     st, h, co = srv.json('/api/terms/cooccur?' + q({'topic': 'BPF', 'year': 2024, 'limit': 3}))

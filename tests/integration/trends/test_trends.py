@@ -271,6 +271,29 @@ def main():
         ok(t["count_1"] > t["count_2"] and g1 > 0 and g2 > 0, "rising: rust counts favour 2024", t)
     r = run("trends", "--db", db, "--rising", "2019", "2024")
     ok(r.returncode == 0 and "Rising" in r.stdout and "Falling" in r.stdout, "rising: table", r.stdout[:300])
+    # What a word is: parts of compounds, pieces of links and addresses and
+    # function words are not topics (docs/trends.md, "Terms that moved").
+    r = run("trends", "--db", db, "--json", "--rising", "2019", "2024", "--limit", "100")
+    rs = json.loads(r.stdout)
+    listed = rs["rising"] + rs["falling"]
+    shown = {t["display"] for t in listed} | {t["term"] for t in listed}
+    junk = {"lore", "micro", "conference", "sched", "risc", "gen", "in", "its", "no", "not", "being",
+            "thus", "already", "e.g", "eg", "de", "re", "org", "https", "www"}
+    ok(r.returncode == 0 and len(rs["rising"]) == 100 and not shown & junk,
+       "rising: no compound parts, link pieces or function words in the 100 + 100 terms",
+       sorted(shown & junk))
+    spell = [t["display"] for t in listed if t["display"] in ("microconference", "micro-conference")]
+    ok(len(spell) <= 1, "rising: micro-conference and microconference are one word", spell)
+    ok({"rust", "cxl", "discussion"} <= {t["display"] for t in rs["rising"][:10]}
+       and {"cfp", "bpf"} <= {t["display"] for t in rs["falling"][:10]},
+       "rising: the lists still lead with topics (rust, cxl up; cfp, bpf down)",
+       ([t["display"] for t in rs["rising"][:10]], [t["display"] for t in rs["falling"][:10]]))
+    r = run("trends", "--db", db, "--json", "--rising", "2023", "2024", "--limit", "100")
+    rs = json.loads(r.stdout)
+    riscv = [t for t in rs["rising"] if t["term"] == "riscv"]
+    risc = [t for t in rs["rising"] + rs["falling"] if t["term"] in ("risc", "v")]
+    ok(riscv and riscv[0]["display"] == "risc-v" and riscv[0]["count_1"] == 16 and not risc,
+       "rising: RISC-V counted as one word (16 times in 2024), its parts not listed", (riscv, risc))
 
     # Co-occurring terms.
     r = run("trends", "--db", db, "--json", "--cooccur", "CXL", "--year", "2024")

@@ -23,13 +23,33 @@
 #include <cmocka.h>
 
 #include "../../../query/trends.h"
+#include "../../../query/words.h"
 
-#define NDOCS 7
-static const char *doc_text[NDOCS + 1] = {
+#define MAXDOCS 8
+static const char *const base_text[] = {
     NULL,       "bpf bpf sched",        "sched mm", "bpf bpf bpf", "mm mm",
     "bpf rust", "rust rust rust sched", "rust"};
-static pl_docmeta metas[NDOCS + 1];
-static const char *vocab[] = {"bpf", "mm", "rust", "sched"};
+static const uint16_t base_years[] = {0, 2019, 2019, 2019, 2021, 2021, 2021, 2022};
+static const uint8_t base_kinds[] = {0,          PL_KIND_MC,   PL_KIND_TALK, PL_KIND_TALK,
+                                     PL_KIND_MC, PL_KIND_TALK, PL_KIND_TALK, PL_KIND_CFP};
+
+/* The archive of word_rules: compounds, links, an address and function
+ * words (see that test for what each one counts as). */
+static const char *const words_text[] = {NULL,
+                                         "microconference bpf-based tracing its scope",
+                                         "microconference on tracing",
+                                         "see https://lore.kernel.org/bpf/x for tracing",
+                                         "risc-v micro-conference: RISC-V boot",
+                                         "micro-conference on risc-v, mail jane.doe@kernel.org",
+                                         "risc-v being thus e.g. lore.kernel.org/bpf"};
+static const uint16_t words_years[] = {0, 2019, 2019, 2019, 2024, 2024, 2024};
+static const uint8_t words_kinds[] = {
+    0, PL_KIND_TALK, PL_KIND_TALK, PL_KIND_TALK, PL_KIND_TALK, PL_KIND_TALK, PL_KIND_TALK};
+
+/* The archive in use (base_* unless a test switches it). */
+static const char *const *doc_text;
+static uint32_t ndocs;
+static pl_docmeta metas[MAXDOCS + 1];
 
 static uint32_t count_word(uint32_t d, const char *w)
 {
@@ -47,13 +67,13 @@ static uint32_t count_word(uint32_t d, const char *w)
     return n;
 }
 
-static void setup_metas(void)
+static void use_archive(const char *const *text, const uint16_t *years, const uint8_t *kinds,
+                        uint32_t n)
 {
-    static const uint16_t years[] = {0, 2019, 2019, 2019, 2021, 2021, 2021, 2022};
-    static const uint8_t kinds[] = {0,          PL_KIND_MC,   PL_KIND_TALK, PL_KIND_TALK,
-                                    PL_KIND_MC, PL_KIND_TALK, PL_KIND_TALK, PL_KIND_CFP};
+    doc_text = text;
+    ndocs = n;
     memset(metas, 0, sizeof metas);
-    for (uint32_t d = 1; d <= NDOCS; d++) {
+    for (uint32_t d = 1; d <= ndocs; d++) {
         metas[d].year = years[d];
         metas[d].kind = kinds[d];
         uint32_t words = 1;
@@ -61,6 +81,11 @@ static void setup_metas(void)
             words += *s == ' ';
         metas[d].len[PL_FIELD_BODY] = words;
     }
+}
+
+static void setup_metas(void)
+{
+    use_archive(base_text, base_years, base_kinds, 7);
     metas[1].track = metas[4].track = 1;
     metas[3].flags = PL_DOC_DELETED;
 }
@@ -74,12 +99,12 @@ static pl_snap the_snap;
 uint32_t pl_snap_max_docid(const pl_snap *snap)
 {
     (void)snap;
-    return NDOCS;
+    return ndocs;
 }
 const pl_docmeta *pl_snap_docmeta(const pl_snap *snap, uint32_t docid)
 {
     (void)snap;
-    return docid >= 1 && docid <= NDOCS ? &metas[docid] : NULL;
+    return docid >= 1 && docid <= ndocs ? &metas[docid] : NULL;
 }
 size_t pl_snap_track_count(const pl_snap *snap)
 {
@@ -96,58 +121,29 @@ const char *pl_snap_meta(const pl_snap *snap, const char *key)
     (void)snap;
     return strcmp(key, "analyzer_version") == 0 ? "1" : NULL;
 }
-int pl_snap_terms_prefix(pl_snap *snap, const char *prefix, size_t n, pl_term_cb cb, void *ctx,
-                         pl_error *err)
+/* A stored record: the text is the body; the title "-" has no word (a
+ * record must have a title; term counts read title and body alike). */
+static char doc_json[512];
+int pl_snap_doc(pl_snap *snap, uint32_t docid, const char **p, size_t *n, pl_error *err)
 {
-    (void)snap, (void)prefix, (void)n, (void)err;
-    for (size_t i = 0; i < 4; i++) {
-        pl_terminfo ti = {0};
-        for (uint32_t d = 1; d <= NDOCS; d++)
-            ti.df += count_word(d, vocab[i]) > 0;
-        int rc = cb(ctx, vocab[i], strlen(vocab[i]), &ti);
-        if (rc)
-            return rc < 0 ? rc : 0;
-    }
+    (void)snap;
+    if (docid < 1 || docid > ndocs)
+        return pl_error_set(err, PL_ENOTFOUND, "no document %u", docid);
+    int k = snprintf(doc_json, sizeof doc_json,
+                     "{\"id\":\"d%u\",\"year\":%u,\"kind\":\"%s\",\"title\":\"-\",\"body\":\"%s\"}",
+                     docid, (unsigned)metas[docid].year, pl_kind_name((pl_kind)metas[docid].kind),
+                     doc_text[docid]);
+    *p = doc_json;
+    *n = (size_t)k;
     return PL_OK;
 }
-int pl_snap_term_display(pl_snap *snap, const char *term, size_t n, char *out, size_t cap,
-                         pl_error *err)
+
+/* The real analyzer behind the fake query context. */
+static pl_analyzer *the_analyzer;
+pl_analyzer *pl_qctx_analyzer(pl_qctx *q)
 {
-    (void)snap, (void)err;
-    snprintf(out, cap, "%.*s!", (int)n, term);
-    return PL_OK;
-}
-struct pl_postings {
-    char term[16];
-    uint32_t cur;
-};
-int pl_postings_open(pl_snap *snap, const char *term, size_t n, unsigned flags, pl_postings **out,
-                     pl_error *err)
-{
-    (void)snap, (void)flags, (void)err;
-    *out = pl_calloc(1, sizeof **out);
-    snprintf((*out)->term, sizeof(*out)->term, "%.*s", (int)n, term);
-    return PL_OK;
-}
-void pl_postings_free(pl_postings *it)
-{
-    pl_free(it);
-}
-int pl_postings_next(pl_postings *it)
-{
-    while (++it->cur <= NDOCS)
-        if (count_word(it->cur, it->term))
-            return 1; /* deleted documents included, as the real store does */
-    return 0;
-}
-uint32_t pl_postings_docid(const pl_postings *it)
-{
-    return it->cur;
-}
-void pl_postings_tf(const pl_postings *it, uint32_t tf[PL_NFIELDS])
-{
-    memset(tf, 0, sizeof(uint32_t) * PL_NFIELDS);
-    tf[PL_FIELD_BODY] = count_word(it->cur, it->term);
+    (void)q;
+    return the_analyzer;
 }
 
 /* ---- fake query --------------------------------------------------------------------- */
@@ -176,7 +172,7 @@ int pl_query_foreach_match(pl_qctx *q, pl_snap *snap, const pl_query *query, pl_
                            void *ctx, pl_error *err)
 {
     (void)q, (void)snap, (void)err;
-    for (uint32_t d = 1; d <= NDOCS; d++) {
+    for (uint32_t d = 1; d <= ndocs; d++) {
         uint32_t m = count_word(d, query->word);
         if (m && !(metas[d].flags & PL_DOC_DELETED) && cb(ctx, d, m))
             break;
@@ -192,7 +188,7 @@ int pl_search(pl_qctx *q, pl_snap *snap, const pl_search_opts *opts, pl_results 
     pl_results *r = pl_calloc(1, sizeof *r);
     char word[32];
     snprintf(word, sizeof word, "%.*s", (int)opts->q_len, opts->q);
-    for (uint32_t d = 1; d <= NDOCS && !r->n_hits; d++) {
+    for (uint32_t d = 1; d <= ndocs && !r->n_hits; d++) {
         if (metas[d].year != opts->year_from || (metas[d].flags & PL_DOC_DELETED) ||
             !count_word(d, word))
             continue;
@@ -395,7 +391,7 @@ static void rising_and_falling(void **state)
     assert_true(s->tokens_1 == 8 && s->tokens_2 == 5);
     assert_int_equal(s->n_up, 2);
     assert_string_equal(s->up[0].term, "rust");
-    assert_string_equal(s->up[0].display, "rust!");
+    assert_string_equal(s->up[0].display, "rust");
     assert_true(s->up[0].count_1 == 4 && s->up[0].count_2 == 0);
     assert_true(fabs(s->up[0].delta - 0.842983) < 1e-6);
     assert_true(fabs(s->up[0].z - 1.313199) < 1e-6);
@@ -472,6 +468,93 @@ static void limit_is_per_list(void **state)
     pl_term_shift_free(s);
 }
 
+static const pl_term_score *find_term(const pl_term_shift *s, const char *term)
+{
+    for (size_t i = 0; i < s->n_up; i++)
+        if (!strcmp(s->up[i].term, term))
+            return &s->up[i];
+    for (size_t i = 0; i < s->n_down; i++)
+        if (!strcmp(s->down[i].term, term))
+            return &s->down[i];
+    return NULL;
+}
+
+/* What a word is for the contrast, rising 2019 -> 2024 on words_text:
+ *  - RISC-V is one word (riscv, 4 times in 3 documents), never risc + v;
+ *  - micro-conference and microconference are one word (twice a year);
+ *  - bpf-based is one word; bpf occurs only inside it and inside links;
+ *  - the links (lore.kernel.org/bpf/x, lore.kernel.org/bpf) and the
+ *    address (jane.doe@kernel.org) count nothing, nor does e.g;
+ *  - see, its, being and thus are counted but never listed.
+ * Counted words: 2019: microconfer bpf-based trace it scope, microconfer
+ * trace, see trace = 9; 2024: riscv microconfer riscv boot, microconfer
+ * riscv mail, riscv be thus = 10. */
+static void word_rules(void **state)
+{
+    (void)state;
+    use_archive(words_text, words_years, words_kinds, 6);
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.alpha0 = 10;
+    o.min_docs = 1;
+    o.limit = 100;
+    pl_term_shift *s = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_trends_rising(NULL, &the_snap, 2019, 2024, &o, &s, &err), PL_OK);
+    assert_true(s->tokens_1 == 10 && s->tokens_2 == 9);
+    const pl_term_score *t = find_term(s, "riscv");
+    assert_non_null(t);
+    assert_string_equal(t->display, "risc-v");
+    assert_true(t->count_1 == 4 && t->count_2 == 0 && t->docs_1 == 3);
+    assert_true(t->z > 0);
+    t = find_term(s, "microconfer");
+    assert_non_null(t);
+    assert_true(t->count_1 == 2 && t->count_2 == 2 && t->docs_1 == 2 && t->docs_2 == 2);
+    assert_string_equal(t->display, "micro-conference"); /* a tie: the first in order */
+    size_t listed = s->n_up + s->n_down;
+    /* riscv, microconfer, boot, mail, trace, scope and bpf-based */
+    assert_int_equal(listed, 7);
+    int saw_bpf_based = 0;
+    for (size_t i = 0; i < listed; i++) {
+        const pl_term_score *x = i < s->n_up ? &s->up[i] : &s->down[i - s->n_up];
+        static const char *const never[] = {"risc", "v",   "micro", "confer", "lore", "kernel",
+                                            "org",  "bpf", "jane",  "doe",    "x",    "eg",
+                                            "e",    "g",   "it",    "be",     "thus", "see"};
+        for (size_t k = 0; k < sizeof never / sizeof *never; k++)
+            assert_string_not_equal(x->term, never[k]);
+        saw_bpf_based |= !strcmp(x->display, "bpf-based");
+    }
+    assert_true(saw_bpf_based);
+    pl_term_shift_free(s);
+}
+
+/* The function words shared with more-like-this: sorted for the binary
+ * search, and found only as whole words. */
+static void function_words(void **state)
+{
+    (void)state;
+    for (size_t i = 1; i < pl_function_words_n; i++)
+        assert_true(strcmp(pl_function_words[i - 1], pl_function_words[i]) < 0);
+    assert_true(pl_is_function_word("thus", 4) && pl_is_function_word("e.g", 3));
+    assert_true(pl_is_function_word("its", 3) && pl_is_function_word("already", 7));
+    assert_false(pl_is_function_word("thusly", 6) || pl_is_function_word("rust", 4));
+    assert_false(pl_is_function_word("notwithstanding_x", 17));
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    pl_error err = {0};
+    return pl_analyzer_new(&the_analyzer, &err) == PL_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    pl_analyzer_free(the_analyzer);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +565,8 @@ int main(void)
         cmocka_unit_test_setup(rising_and_falling, setup),
         cmocka_unit_test_setup(cooccur_splits_the_year, setup),
         cmocka_unit_test_setup(limit_is_per_list, setup),
+        cmocka_unit_test_setup(word_rules, setup),
+        cmocka_unit_test(function_words),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
