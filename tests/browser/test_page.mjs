@@ -487,10 +487,13 @@ async function main() {
     await page.goto(base + '?view=trends&topic=');
     await page.waitForSelector('#view-trends:not([hidden])');
     eq(await page.$$eval('#topic-chips .chip', (e) => e.length), 0, 'starts empty');
+    // Each topic is checked by the API before it is added: typed in quick
+    // succession they are added in order.
     for (const topic of ['BPF', 'Rust', 'CXL']) {
       await page.fill('#topic-input', topic);
       await page.press('#topic-input', 'Enter');
     }
+    await page.waitForFunction(() => document.querySelectorAll('#topic-chips .chip').length === 3);
     eq(await page.$$eval('#topic-chips .chip-text', (e) => e.map((x) => x.textContent)), ['BPF', 'Rust', 'CXL'],
       'chips');
     eq(params().getAll('topic'), [], 'the default three topics need no parameters');
@@ -508,6 +511,13 @@ async function main() {
     eq(await page.$$eval('#legend .legend-item', (e) => e.length), 3, 'legend');
   });
   await shot('trends');
+
+  // The page's precision: percentages with one decimal, per-1k rates with
+  // three significant digits.
+  const pct1 = (share) => (share * 100).toFixed(1) + '%';
+  const sig3 = (v) => (v === 0 ? '0' : v.toPrecision(3));
+  const chartReady = (k) => page.waitForFunction((k) =>
+    document.querySelectorAll('#chart .series').length === k && !document.querySelector('#chart[aria-busy]'), k);
 
   // The BPF point with documents that stands furthest from other series'
   // points, so the pointer is unambiguous; the page matches the pointer to
@@ -582,7 +592,7 @@ async function main() {
     const p = trend.series[1].points[0];
     const label = await page.getAttribute(`#chart .pt[data-index="1"][data-year="${p.year}"]`,
       'aria-label');
-    assert(label.includes(`${p.per_1k.toFixed(3)} per 1,000 words`), 'label carries per_1k: ' + label);
+    assert(label.includes(`${sig3(p.per_1k)} per 1,000 words`), 'label carries per_1k: ' + label);
   });
 
   await t('trends state survives a reload; back restores the share view', async () => {
@@ -615,6 +625,255 @@ async function main() {
     eq(await page.$$eval('#falling-list .term-name', (e) => e.map((x) => x.textContent)), fall, 'falling terms');
   });
   await shot('trends-rising');
+
+  // ---- trends: years without documents, intervals, topics that fail ----
+  const tableCells = (year) => page.$$eval('#chart-table table', (tables, yr) => {
+    const t = tables[0];
+    const ci = [...t.querySelectorAll('thead th')].map((x) => x.textContent).indexOf(String(yr));
+    return [...t.querySelectorAll('tbody tr')].map((r) => ({
+      text: r.children[ci].firstChild.textContent,
+      title: r.children[ci].getAttribute('title') || '',
+    }));
+  }, year);
+
+  await t('a year without documents of the kind: no point, no stretched axis, – in the table', async () => {
+    const want = (await api('/api/trends?topic=BPF&topic=Rust&topic=CXL&kind=mc')).body;
+    const empty = want.totals.filter((x) => x.docs === 0).map((x) => x.year);
+    assert(empty.length > 0, 'a year without microconferences: ' + JSON.stringify(want.totals));
+    await page.goto(base + '?view=trends&tkind=mc');
+    await chartReady(3);
+    const drawn = await page.$$eval('#chart .pt', (e) => e.map((x) => Number(x.dataset.year)));
+    assert(drawn.length > 0, 'the years with microconferences are drawn');
+    for (const yr of empty) {
+      assert(!drawn.includes(yr), `no point in ${yr}: ${drawn}`);
+      for (const c of await tableCells(yr)) {
+        eq(c.text, '–', `table cell for ${yr}`);
+        assert(/no documents of this kind/.test(c.title), 'cell says why: ' + c.title);
+      }
+    }
+    const ticks = await page.$$eval('#chart .tick', (e) => e.map((x) => x.textContent));
+    assert(!ticks.includes('100%'), 'the empty year does not stretch the axis: ' + ticks.join(' '));
+    const caption = await page.textContent('#chart-caption');
+    assert(caption.includes('no microconferences in ' + empty.join(' and ')), 'caption: ' + caption);
+  });
+  await shot('trends-kind-mc');
+
+  await t('a point without matching documents offers no search for them', async () => {
+    await page.goto(base + '?view=trends');
+    await chartReady(3);
+    let zero = null;
+    trend.series.forEach((s, si) => s.points.forEach((p) => {
+      if (!zero && p.docs === 0 && p.docs_total > 0) zero = { si, year: p.year };
+    }));
+    assert(zero, 'a topic absent one year');
+    await page.focus(`#chart .pt[data-index="${zero.si}"][data-year="${zero.year}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#point-talks:not([hidden])');
+    eq(await page.$$eval('#point-talks .search-these', (e) => e.length), 0, 'no link to an empty search');
+  });
+
+  await t('the new API shape: null rates and no_docs, warnings, an unknown upper bound, bursts', async () => {
+    const real = (await api('/api/trends?topic=BPF&topic=Rust&kind=mc')).body;
+    const fake = JSON.parse(JSON.stringify(real));
+    const empty = [];
+    for (const s of fake.series) {
+      for (const p of s.points) {
+        if (p.docs_total !== 0) continue;
+        Object.assign(p, { share: null, share_ci: null, per_1k: null, per_1k_ci: null, no_docs: true });
+        if (!empty.includes(p.year)) empty.push(p.year);
+      }
+    }
+    assert(empty.length, 'an empty year to null');
+    const open = fake.series[0].points.find((p) => !p.no_docs && p.mentions > 0);
+    open.per_1k_ci = [open.per_1k_ci[0], null];
+    fake.meta.warnings = ['Rust: a warning from the server'];
+    const years = fake.totals.map((x) => x.year);
+    fake.series[1].bursts = [{ topic: 'Rust', start: years[years.length - 2], end: years[years.length - 1],
+      weight: 3.5 }];
+    const route = /\/api\/trends\?topic=BPF&topic=Rust&kind=mc$/;
+    await page.route(route, (r) => r.fulfill({ json: fake }));
+    try {
+      await page.goto(base + '?view=trends&topic=BPF&topic=Rust&tkind=mc&metric=per_1k');
+      await chartReady(2);
+      const drawn = await page.$$eval('#chart .pt', (e) => e.map((x) => Number(x.dataset.year)));
+      for (const yr of empty) assert(!drawn.includes(yr), `no point in ${yr}`);
+      for (const c of await tableCells(empty[0])) eq(c.text, '–', 'table');
+      assert((await page.textContent('#trends-notice')).includes('a warning from the server'), 'warning shown');
+      await page.focus(`#chart .pt[data-index="0"][data-year="${open.year}"]`);
+      await page.waitForSelector('#tooltip:not([hidden])');
+      const tip = await page.textContent('#tooltip');
+      assert(tip.includes('upper bound not defined'), 'unknown bound said: ' + tip);
+      assert(!/–0 \)|–0\)/.test(tip), 'not shown as 0: ' + tip);
+      // Bursts sit in a strip above the plot, outside the data area.
+      const geo = await page.evaluate(() => {
+        const grid = [...document.querySelectorAll('#chart .grid > line:not(.axis)')].map((l) => Number(l.getAttribute('y1')));
+        const b = document.querySelector('#chart .burst');
+        return { top: Math.min(...grid), bottom: b ? Number(b.getAttribute('y')) + Number(b.getAttribute('height')) : null };
+      });
+      assert(geo.bottom !== null && geo.bottom < geo.top, 'burst above the plot: ' + JSON.stringify(geo));
+      assert(/bursts/.test(await page.textContent('#chart-caption')), 'the caption explains bursts');
+      assert(/burst/.test(await page.textContent('#legend .legend-item[data-index="1"]')), 'legend names the burst');
+      await shot('trends-new-shape');
+    } finally {
+      await page.unroute(route);
+    }
+  });
+
+  await t('the caption names the interval of the measure shown: Wilson, or Poisson for per 1k', async () => {
+    await page.goto(base + '?view=trends');
+    await chartReady(3);
+    let cap = await page.textContent('#chart-caption');
+    assert(/Wilson/.test(cap) && !/Poisson/.test(cap), 'share: ' + cap);
+    assert(/few documents or mentions/.test(cap), 'low count rule: ' + cap);
+    await page.check('input[name=metric][value=per_1k]');
+    await page.waitForFunction(() => /Poisson/.test(document.querySelector('#chart-caption').textContent));
+    cap = await page.textContent('#chart-caption');
+    assert(!/Wilson/.test(cap), 'per 1k: ' + cap);
+  });
+
+  await t('one precision: percentages with one decimal, rates with three significant digits', async () => {
+    await page.goto(base + '?view=trends');
+    await chartReady(3);
+    const p = trend.series[0].points.find((q) => q.docs > 0);
+    eq((await tableCells(p.year))[0].text, `${pct1(p.share)} (${p.docs}/${p.docs_total})`, 'table cell');
+    await page.focus(`#chart .pt[data-index="0"][data-year="${p.year}"]`);
+    const tip = await page.textContent('#tooltip');
+    assert(tip.includes(pct1(p.share)) && tip.includes(sig3(p.per_1k) + ' per 1k'), 'tooltip: ' + tip);
+  });
+
+  await t('the x axis marks the years missing from the archive', async () => {
+    const years = trend.totals.map((x) => x.year);
+    const gaps = [];
+    for (let i = 1; i < years.length; i++) if (years[i] - years[i - 1] > 1) gaps.push([years[i - 1] + 1, years[i] - 1]);
+    assert(gaps.length, 'the bundled archive has a gap: ' + years);
+    eq(await page.$$eval('#chart .gap-label', (e) => e.map((x) => x.textContent)), gaps.map(() => 'no data'), 'labels');
+    const titles = await page.$$eval('#chart .nodata title', (e) => e.map((x) => x.textContent));
+    assert(titles.some((x) => x.startsWith(String(gaps[0][0])) && /not in the archive/.test(x)), titles.join('|'));
+    assert((await page.textContent('#chart-caption')).includes('The archive holds ' +
+      years.slice(0, -1).join(', ') + ' and ' + years[years.length - 1]), 'caption lists the years');
+  });
+
+  await t('the legend shows each topic as typed; the parsed query is only a title', async () => {
+    const topics = ['BPF', 'confidential computing', 'scheduler'];
+    await page.goto(base + '?view=trends&' + topics.map((x) => 'topic=' + encodeURIComponent(x)).join('&'));
+    await chartReady(3);
+    eq(await page.$$eval('#legend .legend-topic', (e) => e.map((x) => x.textContent)), topics, 'legend');
+    const text = await page.textContent('#legend');
+    assert(!/SYN|PHRASE|confidenti\b|schedul\b/.test(text), 'no parsed query: ' + text);
+    assert(/SYN/.test(await page.getAttribute('#legend .legend-item[data-index="0"]', 'title')), 'title');
+  });
+
+  await t('bands: all drawn up to three topics; with more, only for the topic pointed at', async () => {
+    const shown = () => page.$$eval('#chart .bands', (e) => e.map((x) => getComputedStyle(x).display !== 'none'));
+    eq(await shown(), [true, true, true], 'three topics');
+    await page.goto(base + '?view=trends&' + ['BPF', 'Rust', 'CXL', 'scheduler', 'kernel']
+      .map((x) => 'topic=' + x).join('&'));
+    await chartReady(5);
+    eq(await shown(), [false, false, false, false, false], 'five topics, nothing pointed at');
+    await page.focus('#chart .pt[data-index="3"]');
+    eq(await shown(), [false, false, false, true, false], 'the focused point\'s topic');
+  });
+
+  await t('a topic the parser refuses is not added; the others stay drawn', async () => {
+    await page.goto(base + '?view=trends');
+    await chartReady(3);
+    await page.fill('#topic-input', '"live patch');
+    await page.press('#topic-input', 'Enter');
+    await page.waitForSelector('#topic-msg:not([hidden])');
+    const msg = await page.textContent('#topic-msg');
+    assert(/unbalanced quote/.test(msg), 'the parser\'s message: ' + msg);
+    assert(!msg.includes('""'), 'no doubled quotes: ' + msg);
+    eq(await page.$$eval('#topic-chips .chip-text', (e) => e.map((x) => x.textContent)), ['BPF', 'Rust', 'CXL'],
+      'chips');
+    eq(await page.$$eval('#chart .series', (e) => e.length), 3, 'still drawn');
+    eq(await page.isVisible('#trends-error'), false, 'no chart error');
+    eq(params().getAll('topic'), [], 'URL unchanged');
+    eq(await page.inputValue('#topic-input'), '"live patch', 'the text stays to be fixed');
+    await page.fill('#topic-input', 'bpf');
+    await page.press('#topic-input', 'Enter');
+    await page.waitForFunction(() => /BPF is already shown/.test(document.querySelector('#topic-msg').textContent));
+    eq(await page.$$eval('#topic-chips .chip', (e) => e.length), 3, 'no duplicate');
+  });
+
+  await t('a link with a bad topic draws the others; the year selects come from /api/stats', async () => {
+    await page.goto(base + '?view=trends&topic=BPF&topic=' + encodeURIComponent('"live patch') + '&topic=Rust');
+    await chartReady(2);
+    eq(await page.$$eval('#legend .legend-topic', (e) => e.map((x) => x.textContent)), ['BPF', 'Rust'], 'legend');
+    const msg = await page.textContent('#topic-msg');
+    assert(/Left out/.test(msg) && /unbalanced quote/.test(msg) && !msg.includes('""'), msg);
+    eq(params().getAll('topic'), ['BPF', 'Rust'], 'URL corrected');
+    await page.route(/\/api\/trends\?/, (r) => r.fulfill({ status: 500, json: { error: { code: 'internal', message: 'x' } } }));
+    try {
+      await page.goto(base + '?view=trends');
+      await page.waitForSelector('#trends-error:not([hidden])');
+      const stats = (await api('/api/stats')).body;
+      await page.waitForFunction((k) => document.querySelectorAll('#rising-from option').length === k,
+        stats.years.length);
+    } finally {
+      await page.unroute(/\/api\/trends\?/);
+    }
+  });
+
+  await t('a topic that matches nothing says so', async () => {
+    await page.goto(base + '?view=trends&topic=BPF&topic=zzzqqq');
+    await chartReady(2);
+    await page.waitForSelector('#trends-notice:not([hidden])');
+    const note = await page.textContent('#trends-notice');
+    assert(note.includes('zzzqqq matches no documents'), note);
+  });
+
+  await t('rising terms and the topic comparison follow the Kind selector', async () => {
+    const seen = [];
+    const onReq = (r) => {
+      if (/\/api\/(terms\/rising|trends\/compare)\?/.test(r.url())) seen.push(new URL(r.url()));
+    };
+    page.on('request', onReq);
+    try {
+      await page.goto(base + '?view=trends');
+      await chartReady(3);
+      await page.selectOption('#trend-kind', 'mc');
+      await chartReady(3);
+      const stats = (await api('/api/stats')).body;
+      const ys = stats.years.filter((y) => (y.kinds.mc || 0) > 0).map((y) => String(y.year));
+      await page.waitForFunction((k) => document.querySelectorAll('#rising-from option').length === k, ys.length);
+      const want = (await api(`/api/terms/rising?from=${ys[0]}&to=${ys[ys.length - 1]}&limit=12&kind=mc`)).body;
+      await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('#rising-list .term-name')]
+        .map((e) => e.textContent)) === JSON.stringify(w), want.rising.map((x) => x.display || x.term));
+      const rising = seen.filter((u) => u.pathname === '/api/terms/rising');
+      eq(rising[rising.length - 1].searchParams.get('kind'), 'mc', 'rising request carries kind');
+      await page.waitForFunction(() => document.querySelectorAll('#compare tbody tr').length === 3);
+      const compares = seen.filter((u) => u.pathname === '/api/trends/compare').slice(-3);
+      eq(compares.map((u) => u.searchParams.get('kind')), ['mc', 'mc', 'mc'], 'compare requests carry kind');
+      const c = (await api(`/api/trends/compare?topic=BPF&a=${ys[0]}&b=${ys[ys.length - 1]}&kind=mc`)).body;
+      const cells = await page.$$eval('#compare tbody tr:first-child td', (e) => e.map((x) => x.textContent));
+      eq(cells.slice(0, 2), [`${pct1(c.a.share)} (${c.a.docs}/${c.a.docs_total})`,
+        `${pct1(c.b.share)} (${c.b.docs}/${c.b.docs_total})`], 'BPF in the two years');
+      eq(await page.textContent('#rising-submit'), 'Show changes', 'the button says what it does');
+      assert(/without synonyms/.test(await page.textContent('#terms-help')), 'the lists are explained');
+    } finally {
+      page.off('request', onReq);
+    }
+  });
+  await shot('trends-compare');
+
+  await t('eight topics on a phone: no page scroll, the placeholder fits', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const topics = ['BPF', 'Rust', 'CXL', 'scheduler', 'kernel', 'memory', 'confidential computing', 'sched_ext'];
+    await page.goto(base + '?view=trends&' + topics.map((x) => 'topic=' + encodeURIComponent(x)).join('&'));
+    await chartReady(8);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, 'page overflows by ' + overflow);
+    const fit = await page.$eval('#topic-input', (e) => {
+      const cs = getComputedStyle(e);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = cs.font;
+      return { text: ctx.measureText(e.placeholder).width,
+        room: e.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) };
+    });
+    assert(fit.text <= fit.room, 'placeholder fits: ' + JSON.stringify(fit));
+    await shot('phone-trends-8');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
 
   await t('readable on a phone: no horizontal scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });

@@ -781,7 +781,39 @@
   /* ---- trends ---- */
 
   var trendData = null;
-  var selectedPoint = null; /* {series, year} */
+  var selectedPoint = null; /* {si, year} */
+  /* /api/stats, loaded once: the years the archive holds and the kinds of
+   * each, so the From / To selects never wait for a trends answer. */
+  var stats = null;
+  var statsLoad = null;
+  /* Brings the pointed-at / focused / selected topic forward; set by drawChart. */
+  var emphasise = null;
+  /* Topics are added one after another, each checked by the API first. */
+  var topicQueue = Promise.resolve();
+  var compareSeq = 0;
+  /* Up to this many topics every band is drawn (lightly, with its edges);
+   * above it a band shows only for the topic pointed at, focused or selected. */
+  var BANDS_ALL_MAX = 3;
+  /* The narrowest x slot (a year, or a run of years missing from the
+   * archive); a chart that needs more than its box scrolls sideways. */
+  var MIN_SLOT_PX = 44;
+  var KIND_PLURAL = {
+    mc: 'microconferences',
+    talk: 'talks',
+    cfp: 'calls for papers',
+    news: 'news items',
+    event: 'events',
+  };
+  var KIND_ONE = { mc: 'microconference', talk: 'talk', cfp: 'call for papers', news: 'news item', event: 'event' };
+
+  function kindCount(n, k) {
+    return nf.format(n) + ' ' + (n === 1 ? KIND_ONE[k] || k : KIND_PLURAL[k] || k);
+  }
+
+  /* What the kind filter lets through, for messages ("no microconferences"). */
+  function kindWhat() {
+    return state.tkind ? KIND_PLURAL[state.tkind] || 'documents of this kind' : 'documents';
+  }
 
   function renderTrends() {
     renderChips();
@@ -797,34 +829,152 @@
       if (!state.topics.length) {
         trendData = null;
         showError($('trends-error'), null);
+        showNotices();
         drawChart();
       } else {
-        var p = new URLSearchParams();
-        state.topics.forEach(function (t) {
-          p.append('topic', t);
-        });
-        if (state.tkind) p.set('kind', state.tkind);
-        $('chart').setAttribute('aria-busy', 'true');
-        api('trends', '/api/trends?' + p.toString()).then(function (data) {
-          $('chart').removeAttribute('aria-busy');
-          showError($('trends-error'), null);
-          trendData = data;
-          fillYearSelects();
-          drawChart();
-          renderRising();
-        }, function (e) {
-          if (isAbort(e)) return;
-          $('chart').removeAttribute('aria-busy');
-          loaded.trends = null;
-          trendData = null;
-          showError($('trends-error'), e);
-          drawChart();
-        });
+        loadTrends(key);
       }
     } else {
       drawChart();
     }
     renderRising();
+  }
+
+  function trendsPath(topics, kind, top) {
+    var p = new URLSearchParams();
+    topics.forEach(function (t) {
+      p.append('topic', t);
+    });
+    if (kind) p.set('kind', kind);
+    if (top !== undefined) p.set('top', String(top));
+    return '/api/trends?' + p.toString();
+  }
+
+  function loadTrends(key) {
+    $('chart').setAttribute('aria-busy', 'true');
+    api('trends', trendsPath(state.topics, state.tkind)).then(function (data) {
+      $('chart').removeAttribute('aria-busy');
+      showError($('trends-error'), null);
+      trendData = data;
+      showNotices();
+      drawChart();
+    }, function (e) {
+      if (isAbort(e)) return;
+      /* A bad topic from a link or an old bookmark must not blank the
+       * others: find it by asking for each topic alone, and leave it out. */
+      if (e.status === 400) dropBadTopics(e, key);
+      else trendsFailed(e);
+    });
+  }
+
+  function trendsFailed(e) {
+    $('chart').removeAttribute('aria-busy');
+    loaded.trends = null;
+    trendData = null;
+    showError($('trends-error'), e);
+    showNotices();
+    drawChart();
+  }
+
+  /* The topic alone, as the chart would ask for it (no documents listed).
+   * A refusal's message loses the API's 'topic "…": ' prefix, which would
+   * wrap a topic holding a quote in more quotes. */
+  function checkTopic(t, channel) {
+    return api(channel, trendsPath([t], '', 0)).catch(function (e) {
+      var pre = 'topic "' + t + '": ';
+      if (e && e.status === 400 && str(e.message).indexOf(pre) === 0) e.message = e.message.slice(pre.length);
+      throw e;
+    });
+  }
+
+  function dropBadTopics(err, key) {
+    var topics = state.topics.slice();
+    Promise.all(topics.map(function (t, i) {
+      return checkTopic(t, 'topic-check-' + i).then(function () {
+        return null;
+      }, function (e) {
+        if (isAbort(e)) throw e;
+        return e.status === 400 ? { topic: t, message: str(e.message) } : null;
+      });
+    })).then(function (bad) {
+      if (loaded.trends !== key) return;
+      bad = bad.filter(Boolean);
+      if (!bad.length) {
+        trendsFailed(err);
+        return;
+      }
+      var parts = [el('strong', { text: 'Left out of the chart: ' })];
+      bad.forEach(function (b, i) {
+        if (i) parts.push('; ');
+        parts.push(el('code', { text: b.topic }), ' — ' + b.message);
+      });
+      topicMessage('error', parts);
+      loaded.trends = null;
+      navigate({ topics: topics.filter(function (t) {
+        return !bad.some(function (b) {
+          return b.topic === t;
+        });
+      }) }, 'replace');
+    }, function (e) {
+      if (!isAbort(e) && loaded.trends === key) trendsFailed(err);
+    });
+  }
+
+  /* The line under the topic box: a refused topic, "already shown". */
+  function topicMessage(kind, parts) {
+    var box = $('topic-msg');
+    clear(box);
+    if (!kind) {
+      box.hidden = true;
+      return;
+    }
+    box.className = 'topic-msg ' + (kind === 'error' ? 'inline-error' : 'inline-note');
+    appendAll(box, parts);
+    box.hidden = false;
+  }
+
+  /* Notes on an answer that are not errors: a topic that matches nothing
+   * (under the kind filter), and the API's meta.warnings. */
+  function showNotices() {
+    var box = $('trends-notice');
+    clear(box);
+    var meta = trendData && trendData.meta;
+    var warnings = meta && Array.isArray(meta.warnings) ? meta.warnings.map(str).filter(Boolean) : [];
+    var notes = [];
+    (trendData && Array.isArray(trendData.series) ? trendData.series : []).forEach(function (s, si) {
+      if (!matchesNothing(s)) return;
+      var topic = topicName(s, si);
+      if (warnings.some(function (w) {
+        return w.indexOf(topic) >= 0;
+      })) return;
+      notes.push([el('strong', { text: topic }), ' matches no ' + kindWhat() + '.']);
+    });
+    warnings.forEach(function (w) {
+      notes.push([w]);
+    });
+    if (!notes.length) {
+      box.hidden = true;
+      return;
+    }
+    var ul = el('ul');
+    notes.forEach(function (n) {
+      ul.appendChild(el('li', null, n));
+    });
+    box.appendChild(ul);
+    box.hidden = false;
+  }
+
+  function matchesNothing(s) {
+    var pts = Array.isArray(s.points) ? s.points : [];
+    return pts.length > 0 && pts.every(function (p) {
+      return !(Number(p.docs) > 0);
+    });
+  }
+
+  /* The topic as typed (the API echoes it in `topic`; `query` is the parsed
+   * form, stems and synonyms, shown only as a title). */
+  function topicName(s, si) {
+    return str(s && s.topic) || str(state.topics[si]);
   }
 
   function renderChips() {
@@ -845,28 +995,59 @@
     });
   }
 
-  function addTopic(t) {
-    t = t.trim();
-    if (!t) return;
-    if (state.topics.some(function (x) {
+  /* Queue a topic (from the box, or a term button).  Returns a promise. */
+  function submitTopic(t, fromBox) {
+    t = str(t).trim();
+    if (!t) return topicQueue;
+    topicQueue = topicQueue.then(function () {
+      return addTopic(t, fromBox);
+    });
+    return topicQueue;
+  }
+
+  /* The topic is checked alone by the API before it joins the chart: one the
+   * parser refuses is not added (its message is shown, the text stays in the
+   * box to be fixed), and the topics already drawn stay drawn. */
+  function addTopic(t, fromBox) {
+    var input = $('topic-input');
+    var dup = state.topics.filter(function (x) {
       return x.toLowerCase() === t.toLowerCase();
-    })) return;
-    if (state.topics.length >= MAX_TOPICS) {
-      showError($('trends-error'), { status: 400, message: 'at most ' + MAX_TOPICS + ' topics at once; remove one first.' });
-      return;
+    })[0];
+    if (dup) {
+      topicMessage('note', [el('strong', { text: dup }), ' is already shown.']);
+      if (fromBox && input.value.trim() === t) input.select();
+      return Promise.resolve();
     }
-    navigate({ topics: state.topics.concat([t]) }, 'push');
+    if (state.topics.length >= MAX_TOPICS) {
+      topicMessage('error', ['At most ' + MAX_TOPICS + ' topics at once: remove one first.']);
+      return Promise.resolve();
+    }
+    return checkTopic(t, 'topic-check').then(function () {
+      topicMessage(null);
+      if (fromBox && input.value.trim() === t) input.value = '';
+      if (state.topics.some(function (x) {
+        return x.toLowerCase() === t.toLowerCase();
+      })) return;
+      navigate({ topics: state.topics.concat([t]) }, 'push');
+    }, function (e) {
+      if (isAbort(e)) return;
+      topicMessage('error', [el('strong', { text: 'Not added: ' }), el('code', { text: t }),
+        ' — ' + str(e.message)]);
+    });
   }
 
   function removeTopic(i) {
     var t = state.topics.slice();
     t.splice(i, 1);
+    topicMessage(null);
     navigate({ topics: t }, 'push');
     var chips = document.querySelectorAll('#topic-chips .chip-x');
     if (chips.length) chips[Math.min(i, chips.length - 1)].focus();
     else $('topic-input').focus();
   }
 
+  /* The years the archive holds (inside the range asked for), whatever the
+   * kind: trends `totals`, else the points' years. */
   function years() {
     if (!trendData) return [];
     var ys = [];
@@ -885,18 +1066,82 @@
     });
   }
 
-  function metricOf(p) {
-    if (state.metric === 'per_1k') {
-      var ci = Array.isArray(p.per_1k_ci) ? p.per_1k_ci : [p.per_1k, p.per_1k];
-      return { v: Number(p.per_1k) || 0, lo: Number(ci[0]) || 0, hi: Number(ci[1]) || 0 };
+  function num(v) {
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  }
+
+  /* A year with no document passing the filters: nothing to measure.  The
+   * API says so with no_docs (and null rates); an older one sent zeros, so
+   * docs_total 0 counts as well. */
+  function isEmptyPoint(p) {
+    return !!p && (p.no_docs === true || p.docs_total === 0);
+  }
+
+  /* {v, lo, hi}, null where unknown (a missing or null bound stays null). */
+  function measure(v, ci, scale) {
+    ci = Array.isArray(ci) ? ci : [];
+    function s(x) {
+      x = num(x);
+      return x === null ? null : x * scale;
     }
-    var sci = Array.isArray(p.share_ci) ? p.share_ci : [p.share, p.share];
-    return { v: (Number(p.share) || 0) * 100, lo: (Number(sci[0]) || 0) * 100, hi: (Number(sci[1]) || 0) * 100 };
+    return { v: s(v), lo: s(ci[0]), hi: s(ci[1]) };
+  }
+
+  function shareOf(p) {
+    return measure(p.share, p.share_ci, 100);
+  }
+
+  function rateOf(p) {
+    return measure(p.per_1k, p.per_1k_ci, 1);
+  }
+
+  function metricOf(p) {
+    return state.metric === 'per_1k' ? rateOf(p) : shareOf(p);
+  }
+
+  /* One precision everywhere on the page: percentages with one decimal,
+   * per-1k rates with three significant digits. */
+  function fmtPct(v) {
+    return v === null ? '–' : v.toFixed(1) + '%';
+  }
+
+  function fmtRate(v) {
+    if (v === null) return '–';
+    if (v === 0) return '0';
+    if (Math.abs(v) >= 1000) return nf.format(Math.round(v));
+    return v.toPrecision(3);
   }
 
   function fmtMetric(v) {
-    if (state.metric === 'per_1k') return v.toFixed(v < 1 ? 3 : 2);
-    return v.toFixed(v < 10 ? 1 : 0) + '%';
+    return state.metric === 'per_1k' ? fmtRate(v) : fmtPct(v);
+  }
+
+  function ciText(lo, hi, fmt, sep) {
+    if (lo === null && hi === null) return 'interval not defined';
+    if (hi === null) return 'from ' + fmt(lo) + ', upper bound not defined';
+    if (lo === null) return 'up to ' + fmt(hi) + ', lower bound not defined';
+    return fmt(lo) + (sep || '–') + fmt(hi);
+  }
+
+  function levelText(level) {
+    var l = Number(level);
+    return l > 0 && l < 1 ? Math.round(l * 1000) / 10 + '%' : '95%';
+  }
+
+  function ciName(m) {
+    m = str(m);
+    if (/wilson/i.test(m)) return 'Wilson score interval';
+    if (/garwood|poisson/i.test(m)) return 'exact Poisson interval (Garwood)';
+    if (/newcombe/i.test(m)) return 'Newcombe hybrid score interval';
+    return m;
+  }
+
+  /* The interval method of the measure shown: meta.ci.method (or
+   * share_method) for the share, meta.ci.per_1k_method for the rate. */
+  function bandMethod() {
+    var ci = (trendData && trendData.meta && trendData.meta.ci) || {};
+    if (state.metric === 'per_1k') return ciName(ci.per_1k_method || 'exact-poisson-garwood');
+    return ciName(ci.share_method || ci.method || 'wilson');
   }
 
   /* The smallest 1/1.2/1.5/2/2.5/3/4/5/6/8 x 10^k at or above v, so four
@@ -912,10 +1157,63 @@
     return 10 * e;
   }
 
+  /* Axis ticks are round scale values with the decimals their step needs. */
   function fmtTick(v, step) {
     var d = 0;
     while (d < 4 && Math.abs(step * Math.pow(10, d) - Math.round(step * Math.pow(10, d))) > 1e-6) d++;
     return v.toFixed(d) + (state.metric === 'per_1k' ? '' : '%');
+  }
+
+  /* "2020–22", "2021" */
+  function yearSpan(a, b) {
+    if (a === b) return String(a);
+    var sa = String(a), sb = String(b);
+    return sa + '–' + (sa.slice(0, 2) === sb.slice(0, 2) ? sb.slice(2) : sb);
+  }
+
+  function listText(items) {
+    if (items.length < 2) return items.join('');
+    return items.slice(0, -1).join(', ') + ' and ' + items[items.length - 1];
+  }
+
+  /* The x axis is a row of slots: one per year of the archive, one per run
+   * of years missing from it (a broken axis, labelled "no data"), so a
+   * three-year gap does not squeeze the years that have data. */
+  function xSlots(ys) {
+    var slots = [];
+    ys.forEach(function (yr, i) {
+      if (i && yr - ys[i - 1] > 1) slots.push({ gap: [ys[i - 1] + 1, yr - 1] });
+      slots.push({ year: yr });
+    });
+    return slots;
+  }
+
+  /* Years with no document of the chosen kind (docs_total 0 in totals or
+   * in any point: the filters are the same for every topic). */
+  function emptyYears(series) {
+    var set = Object.create(null);
+    (trendData.totals || []).forEach(function (t) {
+      if (Number.isInteger(t.year) && t.docs === 0) set[t.year] = true;
+    });
+    series.forEach(function (s) {
+      (s.points || []).forEach(function (p) {
+        if (Number.isInteger(p.year) && isEmptyPoint(p)) set[p.year] = true;
+      });
+    });
+    return set;
+  }
+
+  /* The points that are measurements: not an empty year, a known value. */
+  function realPoints(s) {
+    return (s.points || []).filter(function (p) {
+      return p && Number.isInteger(p.year) && !isEmptyPoint(p) && metricOf(p).v !== null;
+    }).sort(function (a, b) {
+      return a.year - b.year;
+    });
+  }
+
+  function validBurst(b) {
+    return b && Number.isInteger(b.start) && Number.isInteger(b.end);
   }
 
   function drawChart() {
@@ -924,6 +1222,7 @@
     clear($('legend'));
     clear($('chart-table'));
     hideTooltip();
+    emphasise = null;
     var series = trendData && Array.isArray(trendData.series) ? trendData.series : [];
     var ys = years();
     if (!series.length || !ys.length) {
@@ -931,25 +1230,51 @@
       $('chart-caption').textContent = '';
       return;
     }
-    var width = Math.max(300, Math.round(box.clientWidth || 640));
-    var height = width < 520 ? 260 : 340;
-    var m = { l: 52, r: 16, t: 18, b: 40 };
+    var empty = emptyYears(series);
+    var slots = xSlots(ys);
+    var many = series.length > BANDS_ALL_MAX;
+    var hasBursts = series.some(function (s) {
+      return (s.bursts || []).some(validBurst);
+    });
+    var avail = Math.round(box.clientWidth || 640);
+    var narrow = avail < 520;
+    /* Bursts get a strip above the plot, one row per topic. */
+    var strip = hasBursts ? 4 + series.length * 6 : 0;
+    var m = { l: 52, r: 16, t: 18 + strip, b: 50 };
+    var minW = m.l + m.r + 56 + (slots.length - 1) * MIN_SLOT_PX;
+    var width = Math.max(300, avail, minW);
+    var height = (narrow && !many ? 280 : 350) + strip;
     var iw = width - m.l - m.r, ih = height - m.t - m.b;
     var maxV = 0;
     series.forEach(function (s) {
-      (s.points || []).forEach(function (p) {
+      realPoints(s).forEach(function (p) {
         var mv = metricOf(p);
-        maxV = Math.max(maxV, mv.v, mv.hi);
+        maxV = Math.max(maxV, mv.v, mv.hi === null ? 0 : mv.hi);
       });
     });
     var yMax = niceMax(maxV * 1.05);
     if (state.metric === 'share') yMax = Math.min(yMax, 100);
-    /* Inset the first and last year so their points and labels are not
+    /* Inset the first and last slot so their points and labels are not
      * cut by the plot's edges. */
     var pad = Math.min(28, iw / 6);
+    var slotW = slots.length > 1 ? (iw - 2 * pad) / (slots.length - 1) : iw;
+    var slotOfYear = Object.create(null);
+    slots.forEach(function (sl, i) {
+      if (sl.year !== undefined) slotOfYear[sl.year] = i;
+    });
+    function slotOf(year) {
+      if (slotOfYear[year] !== undefined) return slotOfYear[year];
+      for (var i = 0; i < slots.length; i++) {
+        if (slots[i].gap && year >= slots[i].gap[0] && year <= slots[i].gap[1]) return i;
+      }
+      return year < ys[0] ? 0 : slots.length - 1;
+    }
+    function xs(i) {
+      if (slots.length === 1) return m.l + iw / 2;
+      return m.l + pad + slotW * i;
+    }
     function x(year) {
-      if (ys.length === 1) return m.l + iw / 2;
-      return m.l + pad + ((iw - 2 * pad) * (year - ys[0])) / (ys[ys.length - 1] - ys[0]);
+      return xs(slotOf(year));
     }
     function y(v) {
       return m.t + ih - (ih * Math.min(v, yMax)) / yMax;
@@ -962,10 +1287,43 @@
       role: 'group',
       'aria-label': unit + ' per year for ' + state.topics.join(', ') +
                     '. Each point is a button that lists its documents.',
-      className: 'chart-svg',
+      className: 'chart-svg' + (many ? ' many' : ''),
     });
-    /* grid and axes */
+    if (width > avail) root.style.width = width + 'px';
+    /* Grey columns: years missing from the archive, and years with no
+     * document of the chosen kind.  Below the grid. */
     var grid = svg('g', { className: 'grid', 'aria-hidden': 'true' });
+    /* Hatching, the usual mark for "no data" (a plain grey would read as
+     * one more band). */
+    grid.appendChild(svg('defs', null, svg('pattern', {
+      id: 'nodata-hatch', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)',
+    }, [svg('rect', { width: 6, height: 6, fill: '#f6f7f9' }),
+        svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#dfe2e7', 'stroke-width': 2 })])));
+    var row1 = height - m.b + 18, row2 = height - m.b + 32;
+    slots.forEach(function (sl, i) {
+      var what = null, label = null, note = null;
+      if (sl.gap) {
+        what = yearSpan(sl.gap[0], sl.gap[1]) + ': not in the archive';
+        label = 'no data';
+        note = yearSpan(sl.gap[0], sl.gap[1]);
+      } else if (empty[sl.year]) {
+        what = sl.year + ': no ' + kindWhat();
+        note = 'none';
+      }
+      if (!what) return;
+      var x1 = Math.max(m.l, xs(i) - slotW / 2), x2 = Math.min(width - m.r, xs(i) + slotW / 2);
+      grid.appendChild(svg('rect', { className: 'nodata', x: x1, y: m.t, width: Math.max(0, x2 - x1), height: ih,
+                                     fill: 'url(#nodata-hatch)' },
+                           svg('title', { text: what })));
+      if (label) {
+        grid.appendChild(svg('text', { x: xs(i), y: row1, 'text-anchor': 'middle', className: 'tick gap-label',
+                                       text: label }));
+      }
+      if (note && slotW >= 40) {
+        grid.appendChild(svg('text', { x: xs(i), y: row2, 'text-anchor': 'middle', className: 'tick tick-note',
+                                       text: note }));
+      }
+    });
     for (var i = 0; i <= 4; i++) {
       var v = (yMax * i) / 4;
       var yy = y(v);
@@ -974,63 +1332,128 @@
                                      text: fmtTick(v, yMax / 4) }));
     }
     /* Label every year when they fit, else every other one. */
-    var stepYears = iw / Math.max(1, ys.length) < 36 ? 2 : 1;
+    var stepYears = slotW < 36 ? 2 : 1;
     ys.forEach(function (yr, idx) {
       if (idx % stepYears && idx !== ys.length - 1) return;
-      grid.appendChild(svg('text', { x: x(yr), y: height - m.b + 18, 'text-anchor': 'middle',
-                                     className: 'tick', text: String(yr) }));
+      grid.appendChild(svg('text', { x: x(yr), y: row1, 'text-anchor': 'middle',
+                                     className: 'tick' + (empty[yr] ? ' tick-empty' : ''), text: String(yr) }));
     });
-    grid.appendChild(svg('line', { className: 'axis', x1: m.l, x2: width - m.r, y1: y(0), y2: y(0) }));
+    /* The x axis, broken (two slashes) where the archive has a gap. */
+    var y0 = y(0), ax = m.l;
+    slots.forEach(function (sl, i) {
+      if (!sl.gap) return;
+      var gx = xs(i);
+      grid.appendChild(svg('line', { className: 'axis', x1: ax, x2: gx - 4, y1: y0, y2: y0 }));
+      grid.appendChild(svg('path', { className: 'axis-break',
+                                     d: 'M' + (gx - 8) + ',' + (y0 + 5) + 'L' + (gx - 2) + ',' + (y0 - 5) +
+                                        'M' + (gx + 2) + ',' + (y0 + 5) + 'L' + (gx + 8) + ',' + (y0 - 5) }));
+      ax = gx + 4;
+    });
+    grid.appendChild(svg('line', { className: 'axis', x1: ax, x2: width - m.r, y1: y0, y2: y0 }));
     grid.appendChild(svg('text', { x: 12, y: m.t + ih / 2, className: 'axis-title', 'text-anchor': 'middle',
                                    transform: 'rotate(-90 12 ' + (m.t + ih / 2) + ')',
                                    text: state.metric === 'per_1k' ? 'per 1k words' : '% of documents' }));
+    if (hasBursts) {
+      grid.appendChild(svg('text', { x: m.l - 6, y: 2 + series.length * 3 + 4, 'text-anchor': 'end',
+                                     className: 'tick', text: 'bursts' }));
+    }
     root.appendChild(grid);
+
+    function pt(p, v) {
+      return x(p.year).toFixed(1) + ',' + y(v).toFixed(1);
+    }
 
     /* Points sit above every line and band; the pointer is matched to the
      * nearest point (within HIT_PX), so points of different series that
      * overlap stay reachable and a tap need not land on a 5 px dot.
      * Cost: a linear scan of years x topics points per mouse move. */
     var targets = [];
+    var groups = [];
+    var legendItems = [];
     var points = svg('g', { className: 'points' });
     series.forEach(function (s, si) {
       var color = COLORS[si % COLORS.length];
-      var topic = str(s.topic || state.topics[si]);
-      var pts = (s.points || []).filter(function (p) {
-        return Number.isInteger(p.year);
-      }).sort(function (a, b) {
-        return a.year - b.year;
-      });
+      var dash = DASHES[si % DASHES.length] || null;
+      var topic = topicName(s, si);
+      var desc = str(s.query);
+      var pts = realPoints(s);
       var g = svg('g', { className: 'series', 'data-topic': topic, 'data-index': si });
-      /* confidence band: upper edge left to right, lower edge back */
-      if (pts.length > 1) {
-        var up = pts.map(function (p) {
-          return x(p.year).toFixed(1) + ',' + y(metricOf(p).hi).toFixed(1);
+      groups.push(g);
+      /* Runs of points in neighbouring slots.  Within a run the line is
+       * solid; between runs (across a gap or a year with no documents of
+       * the kind) a faint connector joins the real points, and nothing is
+       * drawn at the empty year. */
+      var runs = [], cur = null;
+      pts.forEach(function (p) {
+        var i = slotOf(p.year);
+        if (cur && i === cur.last + 1) cur.pts.push(p);
+        else runs.push(cur = { pts: [p] });
+        cur.last = i;
+      });
+      /* Bands only where both ends are known; a lone point gets a whisker. */
+      var bands = svg('g', { className: 'bands', 'aria-hidden': 'true' });
+      runs.forEach(function (r) {
+        var seg = [];
+        function flush() {
+          if (seg.length > 1) {
+            var up = seg.map(function (p) {
+              return pt(p, metricOf(p).hi);
+            });
+            var lo = seg.slice().reverse().map(function (p) {
+              return pt(p, metricOf(p).lo);
+            });
+            bands.appendChild(svg('path', { className: 'band', d: 'M' + up.join('L') + 'L' + lo.join('L') + 'Z',
+                                            fill: color }));
+            bands.appendChild(svg('path', { className: 'band-edge', d: 'M' + up.join('L'), stroke: color }));
+            bands.appendChild(svg('path', { className: 'band-edge', d: 'M' + lo.join('L'), stroke: color }));
+          } else if (seg.length === 1) {
+            /* whiskers of several topics at one year sit side by side */
+            var p0 = seg[0], mv0 = metricOf(p0);
+            var wx = x(p0.year) + Math.max(-12, Math.min(12, (si - (series.length - 1) / 2) * 3));
+            var ylo = y(mv0.lo).toFixed(1), yhi = y(mv0.hi).toFixed(1);
+            bands.appendChild(svg('path', { className: 'whisker', stroke: color,
+                                            d: 'M' + (wx - 5) + ',' + ylo + 'H' + (wx + 5) + 'M' + wx + ',' + ylo +
+                                               'V' + yhi + 'M' + (wx - 5) + ',' + yhi + 'H' + (wx + 5) }));
+          }
+          seg = [];
+        }
+        r.pts.forEach(function (p) {
+          var mv = metricOf(p);
+          if (mv.lo === null || mv.hi === null) flush();
+          else seg.push(p);
         });
-        var lo = pts.slice().reverse().map(function (p) {
-          return x(p.year).toFixed(1) + ',' + y(metricOf(p).lo).toFixed(1);
-        });
-        g.appendChild(svg('path', { className: 'band', d: 'M' + up.join('L') + 'L' + lo.join('L') + 'Z',
-                                    fill: color, 'aria-hidden': 'true' }));
-        g.appendChild(svg('path', {
-          className: 'line',
-          d: 'M' + pts.map(function (p) {
-            return x(p.year).toFixed(1) + ',' + y(metricOf(p).v).toFixed(1);
-          }).join('L'),
-          stroke: color,
-          'stroke-dasharray': DASHES[si % DASHES.length] || null,
-          'aria-hidden': 'true',
-        }));
-      } else if (pts.length === 1) {
-        var p0 = pts[0], mv0 = metricOf(p0);
-        g.appendChild(svg('line', { className: 'whisker', x1: x(p0.year), x2: x(p0.year), y1: y(mv0.lo),
-                                    y2: y(mv0.hi), stroke: color, 'aria-hidden': 'true' }));
+        flush();
+      });
+      g.appendChild(bands);
+      var solid = runs.filter(function (r) {
+        return r.pts.length > 1;
+      }).map(function (r) {
+        return 'M' + r.pts.map(function (p) {
+          return pt(p, metricOf(p).v);
+        }).join('L');
+      }).join('');
+      if (solid) {
+        g.appendChild(svg('path', { className: 'line', d: solid, stroke: color, 'stroke-dasharray': dash,
+                                    'aria-hidden': 'true' }));
       }
+      var joins = '';
+      for (var ri = 1; ri < runs.length; ri++) {
+        var pa = runs[ri - 1].pts[runs[ri - 1].pts.length - 1], pb = runs[ri].pts[0];
+        joins += 'M' + pt(pa, metricOf(pa).v) + 'L' + pt(pb, metricOf(pb).v);
+      }
+      if (joins) {
+        g.appendChild(svg('path', { className: 'connector', d: joins, stroke: color, 'stroke-dasharray': dash,
+                                    'aria-hidden': 'true' }));
+      }
+      var burstText = [];
       (s.bursts || []).forEach(function (b) {
-        if (!b || !Number.isInteger(b.start) || !Number.isInteger(b.end)) return;
+        if (!validBurst(b)) return;
         var bx1 = x(Math.max(b.start, ys[0])), bx2 = x(Math.min(b.end, ys[ys.length - 1]));
-        g.appendChild(svg('rect', { className: 'burst', x: Math.min(bx1, bx2) - 4, y: 2 + si * 4,
-                                    width: Math.abs(bx2 - bx1) + 8, height: 3, fill: color },
-                          svg('title', { text: topic + ': burst ' + b.start + '–' + b.end })));
+        var half = Math.min(12, slotW / 3);
+        burstText.push(yearSpan(b.start, b.end));
+        g.appendChild(svg('rect', { className: 'burst', x: Math.min(bx1, bx2) - half, y: 4 + si * 6,
+                                    width: Math.abs(bx2 - bx1) + 2 * half, height: 4, fill: color },
+                          svg('title', { text: topic + ': burst ' + yearSpan(b.start, b.end) })));
       });
       pts.forEach(function (p) {
         var mv = metricOf(p);
@@ -1050,9 +1473,15 @@
         var target = { x: cx, y: cy, si: si, p: p, topic: topic, color: color, node: pg };
         targets.push(target);
         pg.addEventListener('focus', function () {
+          focusSi = si;
+          applyEmphasis();
           showTooltip(target);
         });
-        pg.addEventListener('blur', hideTooltip);
+        pg.addEventListener('blur', function () {
+          focusSi = null;
+          applyEmphasis();
+          hideTooltip();
+        });
         pg.addEventListener('keydown', function (ev) {
           if (ev.key === 'Enter' || ev.key === ' ') {
             ev.preventDefault();
@@ -1066,15 +1495,45 @@
       });
       root.appendChild(g);
 
-      var legendItem = el('li', { className: 'legend-item' }, [
-        legendSwatch(color, DASHES[si % DASHES.length]),
-        el('span', { text: topic }),
+      var legendItem = el('li', { className: 'legend-item', 'data-index': si,
+                                  title: desc && desc !== topic ? 'Searched as: ' + desc : null }, [
+        legendSwatch(color, dash),
+        el('span', { className: 'legend-topic', text: topic }),
       ]);
-      if (s.query && str(s.query) !== topic) {
-        legendItem.appendChild(el('span', { className: 'muted legend-query', text: str(s.query) }));
+      if (matchesNothing(s)) legendItem.appendChild(el('span', { className: 'legend-note', text: 'no matches' }));
+      if (burstText.length) {
+        legendItem.appendChild(el('span', { className: 'legend-note', text: 'burst ' + burstText.join(', ') }));
       }
+      legendItem.addEventListener('mouseenter', function () {
+        hoverSi = si;
+        applyEmphasis();
+      });
+      legendItem.addEventListener('mouseleave', function () {
+        hoverSi = null;
+        applyEmphasis();
+      });
+      legendItems.push(legendItem);
       $('legend').appendChild(legendItem);
     });
+    /* Emphasis: the topic pointed at (a point or its legend entry), else
+     * the focused point's, else (with many topics) the selected point's,
+     * comes forward: its band shows, the other lines fade. */
+    var hoverSi = null, focusSi = null;
+    function applyEmphasis() {
+      var si = hoverSi !== null ? hoverSi : focusSi !== null ? focusSi :
+               many && selectedPoint ? selectedPoint.si : null;
+      root.classList.toggle('emphasis', si !== null);
+      groups.forEach(function (g, i) {
+        g.classList.toggle('emph', i === si);
+      });
+      targets.forEach(function (tg) {
+        tg.node.classList.toggle('dim', si !== null && tg.si !== si);
+      });
+      legendItems.forEach(function (li, i) {
+        li.classList.toggle('dim', si !== null && i !== si);
+      });
+    }
+    emphasise = applyEmphasis;
     var overlay = svg('rect', { className: 'overlay', x: 0, y: 0, width: width, height: height,
                                 'aria-hidden': 'true' });
     root.appendChild(overlay);
@@ -1098,6 +1557,8 @@
       if (tg === hovered) return;
       if (hovered) hovered.node.classList.remove('hover');
       hovered = tg;
+      hoverSi = tg ? tg.si : null;
+      applyEmphasis();
       root.classList.toggle('pointing', !!tg);
       if (tg) {
         tg.node.classList.add('hover');
@@ -1109,6 +1570,8 @@
     root.addEventListener('mouseleave', function () {
       if (hovered) hovered.node.classList.remove('hover');
       hovered = null;
+      hoverSi = null;
+      applyEmphasis();
       root.classList.remove('pointing');
       hideTooltip();
     });
@@ -1117,13 +1580,40 @@
       if (tg) selectPoint(tg.si, tg.p, tg.topic);
     });
     box.appendChild(root);
-    $('chart-caption').textContent = unit + ' per year' +
-      (state.metric === 'share' ? ' (documents mentioning the topic ÷ all documents that year)' :
+    applyEmphasis();
+    $('chart-caption').textContent = chartCaption(ys, empty, slots, hasBursts, many, unit);
+    drawTable(series, ys, empty);
+  }
+
+  function chartCaption(ys, empty, slots, hasBursts, many, unit) {
+    var ci = trendData.meta && trendData.meta.ci;
+    var s = unit + ' per year' +
+      (state.metric === 'share' ? ' (documents matching the topic ÷ all ' + kindWhat() + ' that year)' :
                                   ' (occurrences ÷ words indexed that year × 1,000)') +
-      '. Bands: 95% confidence interval' +
-      (trendData.meta && trendData.meta.ci && trendData.meta.ci.method ? ' (' + str(trendData.meta.ci.method) + ')' : '') +
-      '. Hollow points: few documents.';
-    drawTable(series, ys);
+      '. Bands: ' + levelText(ci && ci.level) + ' confidence interval, ' + bandMethod() +
+      (many ? ' (shown for the topic you point at or select)' : '') +
+      '. Hollow points: few documents or mentions (under 5 documents or 10 mentions): read with care.';
+    var held = ys.filter(function (yr) {
+      return !empty[yr];
+    });
+    s += ' The archive holds ' + listText(ys.map(String)) + '.';
+    var grey = [];
+    slots.forEach(function (sl) {
+      if (sl.gap) grey.push(yearSpan(sl.gap[0], sl.gap[1]) + ' not in the archive');
+    });
+    var none = ys.filter(function (yr) {
+      return empty[yr];
+    });
+    if (none.length) grey.push('no ' + kindWhat() + ' in ' + listText(none.map(String)));
+    if (grey.length) {
+      s += ' Hatched: no data (' + grey.join('; ') + ')' +
+           (held.length > 1 ? '; lines cross it faintly, without points.' : '.');
+    }
+    if (hasBursts) {
+      s += ' Bars above the plot: bursts, years in which a topic\'s share jumps well above its usual level' +
+           ' (Kleinberg\'s burst model).';
+    }
+    return s;
   }
 
   function legendSwatch(color, dash) {
@@ -1135,11 +1625,10 @@
 
   function pointLabel(topic, p) {
     var docs = Number(p.docs) || 0, total = Number(p.docs_total) || 0;
-    var share = ((Number(p.share) || 0) * 100).toFixed(1);
     var s = topic + ', ' + p.year + ': ' + nf.format(docs) + ' of ' + nf.format(total) + ' documents (' +
-            share + '%), ' + nf.format(Number(p.mentions) || 0) + ' mentions, ' +
-            (Number(p.per_1k) || 0).toFixed(3) + ' per 1,000 words';
-    if (p.low_count) s += ', few documents';
+            fmtPct(shareOf(p).v) + '), ' + nf.format(Number(p.mentions) || 0) + ' mentions, ' +
+            fmtRate(rateOf(p).v) + ' per 1,000 words';
+    if (p.low_count) s += ', few documents or mentions';
     return s;
   }
 
@@ -1148,18 +1637,18 @@
     var tip = $('tooltip');
     clear(tip);
     var docs = Number(p.docs) || 0, total = Number(p.docs_total) || 0;
-    var sci = Array.isArray(p.share_ci) ? p.share_ci : [0, 0];
-    var pci = Array.isArray(p.per_1k_ci) ? p.per_1k_ci : [0, 0];
+    var sh = shareOf(p), rt = rateOf(p);
+    var level = levelText(trendData && trendData.meta && trendData.meta.ci && trendData.meta.ci.level);
     tip.appendChild(el('p', { className: 'tip-title' }, [
       el('span', { className: 'swatch', style: 'background:' + color }), topic + ' — ' + p.year,
     ]));
     tip.appendChild(el('p', { text: nf.format(docs) + ' of ' + nf.format(total) + ' documents: ' +
-                                    ((Number(p.share) || 0) * 100).toFixed(1) + '% (95% CI ' +
-                                    (sci[0] * 100).toFixed(1) + '–' + (sci[1] * 100).toFixed(1) + '%)' }));
-    tip.appendChild(el('p', { text: nf.format(Number(p.mentions) || 0) + ' mentions: ' +
-                                    (Number(p.per_1k) || 0).toFixed(3) + ' per 1k words (CI ' +
-                                    Number(pci[0]).toFixed(3) + '–' + Number(pci[1]).toFixed(3) + ')' }));
-    if (p.low_count) tip.appendChild(el('p', { className: 'warn', text: 'Few documents: read with care.' }));
+                                    fmtPct(sh.v) + ' (' + level + ' CI ' + ciText(sh.lo, sh.hi, fmtPct) + ')' }));
+    tip.appendChild(el('p', { text: nf.format(Number(p.mentions) || 0) + ' mentions: ' + fmtRate(rt.v) +
+                                    ' per 1k words (' + level + ' CI ' + ciText(rt.lo, rt.hi, fmtRate) + ')' }));
+    if (p.low_count) {
+      tip.appendChild(el('p', { className: 'warn', text: 'Few documents or mentions: read with care.' }));
+    }
     tip.appendChild(el('p', { className: 'muted', text: 'Click or press Enter to list the talks.' }));
     tip.hidden = false;
     var fig = tip.parentNode.getBoundingClientRect();
@@ -1179,6 +1668,7 @@
 
   function selectPoint(si, p, topic) {
     selectedPoint = { si: si, year: p.year };
+    if (emphasise) emphasise();
     document.querySelectorAll('#chart .pt.selected').forEach(function (n) {
       n.classList.remove('selected');
     });
@@ -1201,13 +1691,15 @@
     if (!top.length) list.appendChild(el('li', { className: 'empty', text: 'No documents this year.' }));
     var more = sec.querySelector('.more');
     if (more) more.remove();
-    var search = el('p', { className: 'more' }, el('a', {
-      href: urlFor({ view: 'search', q: str(seriesQuery(si) || topic), year: String(p.year), kind: state.tkind,
-                     track: '', page: 1 }),
-      className: 'search-these',
-      text: (docs > top.length ? 'All ' + nf.format(docs) + ' documents' : 'These documents') + ' in search',
-    }));
-    sec.appendChild(search);
+    /* Only a point with documents offers them in search. */
+    if (docs > 0) {
+      sec.appendChild(el('p', { className: 'more' }, el('a', {
+        href: urlFor({ view: 'search', q: str(seriesQuery(si) || topic), year: String(p.year), kind: state.tkind,
+                       track: '', page: 1 }),
+        className: 'search-these',
+        text: (docs > top.length ? 'All ' + nf.format(docs) + ' documents' : 'These documents') + ' in search',
+      })));
+    }
     sec.hidden = false;
     $('point-heading').focus({ preventScroll: true });
     sec.scrollIntoView({ block: 'nearest' });
@@ -1218,33 +1710,42 @@
     return s && typeof s.query === 'string' && s.query ? state.topics[si] || s.query : state.topics[si];
   }
 
-  function drawTable(series, ys) {
+  function emptyCell(why) {
+    return el('td', { className: 'none', title: why, 'data-empty': 'true' }, [
+      '–', el('span', { className: 'visually-hidden', text: ' (' + why + ')' }),
+    ]);
+  }
+
+  function drawTable(series, ys, empty) {
     var box = $('chart-table');
     var table = el('table', { className: 'data-table' });
-    table.appendChild(el('caption', { text: (state.metric === 'per_1k' ? 'Mentions per 1,000 words' :
-                                              'Share of documents') + ' by year' }));
+    table.appendChild(el('caption', { text: (state.metric === 'per_1k' ? 'Mentions per 1,000 words (mentions)' :
+                                              'Share of documents (matching / all)') + ' by year' }));
     var head = el('tr', null, el('th', { scope: 'col', text: 'Topic' }));
     ys.forEach(function (yr) {
       head.appendChild(el('th', { scope: 'col', text: String(yr) }));
     });
     table.appendChild(el('thead', null, head));
     var tb = el('tbody');
+    var noKind = state.tkind ? 'no documents of this kind' : 'no documents';
     series.forEach(function (s, si) {
-      var tr = el('tr', null, el('th', { scope: 'row', text: str(s.topic || state.topics[si]) }));
+      var desc = str(s.query), topic = topicName(s, si);
+      var tr = el('tr', null, el('th', { scope: 'row', text: topic,
+                                         title: desc && desc !== topic ? 'Searched as: ' + desc : null }));
       var byYear = {};
       (s.points || []).forEach(function (p) {
         byYear[p.year] = p;
       });
       ys.forEach(function (yr) {
         var p = byYear[yr];
-        if (!p) {
-          tr.appendChild(el('td', { text: '–' }));
+        if (!p || isEmptyPoint(p) || empty[yr] || metricOf(p).v === null) {
+          tr.appendChild(emptyCell(!p || isEmptyPoint(p) || empty[yr] ? noKind : 'not measured'));
           return;
         }
-        var mv = metricOf(p);
-        var cell = fmtMetric(mv.v);
-        cell += state.metric === 'share' ? ' (' + (Number(p.docs) || 0) + '/' + (Number(p.docs_total) || 0) + ')'
-                                         : ' (' + (Number(p.mentions) || 0) + ')';
+        var cell = fmtMetric(metricOf(p).v);
+        cell += state.metric === 'share' ? ' (' + nf.format(Number(p.docs) || 0) + '/' +
+                                           nf.format(Number(p.docs_total) || 0) + ')'
+                                         : ' (' + nf.format(Number(p.mentions) || 0) + ')';
         tr.appendChild(el('td', { text: cell }));
       });
       tb.appendChild(tr);
@@ -1253,42 +1754,107 @@
     box.appendChild(table);
   }
 
-  /* ---- rising / falling ---- */
+  /* ---- between two years: chart topics compared, rising / falling terms ---- */
 
-  function fillYearSelects() {
-    var ys = years();
-    if (!ys.length) return;
+  function loadStats() {
+    if (stats) return Promise.resolve(stats);
+    if (!statsLoad) {
+      statsLoad = api('stats', '/api/stats').then(function (d) {
+        stats = d;
+        return d;
+      }, function (e) {
+        statsLoad = null;
+        throw e;
+      });
+    }
+    return statsLoad;
+  }
+
+  function statsYear(yr) {
+    var list = stats && Array.isArray(stats.years) ? stats.years : [];
+    for (var i = 0; i < list.length; i++) {
+      if (list[i] && list[i].year === yr) return list[i];
+    }
+    return null;
+  }
+
+  function kindsOf(yr) {
+    var y = statsYear(yr);
+    return y && y.kinds && typeof y.kinds === 'object' ? y.kinds : {};
+  }
+
+  /* Years with documents of the chosen kind (all kinds: any document), from
+   * /api/stats: the comparison never depends on a trends answer. */
+  function compareYears() {
+    var ys = [];
+    (stats && Array.isArray(stats.years) ? stats.years : []).forEach(function (y) {
+      if (!y || !Number.isInteger(y.year)) return;
+      var n = state.tkind ? Number(kindsOf(y.year)[state.tkind]) || 0 : Number(y.documents) || 0;
+      if (n > 0) ys.push(y.year);
+    });
+    return ys.sort(function (a, b) {
+      return a - b;
+    });
+  }
+
+  function renderRising() {
+    loadStats().then(showRising, function (e) {
+      if (isAbort(e)) return;
+      showError($('rising-error'), e);
+    });
+  }
+
+  function clearBetween() {
+    clear($('rising-list'));
+    clear($('falling-list'));
+    clear($('compare'));
+    $('compare-block').hidden = true;
+    $('terms-block').hidden = true;
+  }
+
+  function showRising() {
+    if (state.view !== 'trends') return;
+    var ys = compareYears();
     ['rising-from', 'rising-to'].forEach(function (id) {
       var sel = $(id);
-      var prev = sel.value;
       clear(sel);
       ys.forEach(function (yr) {
         sel.appendChild(el('option', { value: String(yr), text: String(yr) }));
       });
-      if (prev) sel.value = prev;
     });
-    $('rising-from').value = state.from || String(ys[0]);
-    $('rising-to').value = state.to || String(ys[ys.length - 1]);
-  }
-
-  function renderRising() {
-    var ys = years();
-    if (!ys.length) return;
-    var from = state.from || String(ys[0]);
-    var to = state.to || String(ys[ys.length - 1]);
-    $('rising-from').value = from;
-    $('rising-to').value = to;
-    var key = from + '-' + to;
-    if (loaded.rising === key) return;
-    loaded.rising = key;
-    if (from === to) {
-      showError($('rising-error'), { status: 400, message: 'choose two different years.' });
-      clear($('rising-list'));
-      clear($('falling-list'));
+    $('rising-submit').disabled = ys.length < 2;
+    if (ys.length < 2) {
+      loaded.rising = null;
+      loaded.compare = null;
+      compareSeq++;
+      showError($('rising-error'), null);
+      risingNote([ys.length ? 'Only ' + ys[0] + ' has ' + kindWhat() + ': there is no other year to compare it with.'
+                            : 'No year has ' + kindWhat() + '.']);
+      clearBetween();
       return;
     }
-    api('rising', '/api/terms/rising?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to) +
-                  '&limit=12').then(function (data) {
+    var from = ys.indexOf(Number(state.from)) >= 0 ? state.from : String(ys[0]);
+    var to = ys.indexOf(Number(state.to)) >= 0 ? state.to : String(ys[ys.length - 1]);
+    $('rising-from').value = from;
+    $('rising-to').value = to;
+    var key = JSON.stringify([from, to, state.tkind]);
+    if (from === to) {
+      loaded.rising = key;
+      loaded.compare = null;
+      compareSeq++;
+      risingNote(null);
+      showError($('rising-error'), { status: 400, message: 'choose two different years.' });
+      clearBetween();
+      return;
+    }
+    $('terms-block').hidden = false;
+    kindMixNote(from, to);
+    renderCompare(from, to);
+    if (loaded.rising === key) return;
+    loaded.rising = key;
+    var p = new URLSearchParams({ from: from, to: to, limit: '12' });
+    if (state.tkind) p.set('kind', state.tkind);
+    api('rising', '/api/terms/rising?' + p.toString()).then(function (data) {
       showError($('rising-error'), null);
       termList($('rising-list'), data.rising);
       termList($('falling-list'), data.falling);
@@ -1299,6 +1865,147 @@
       clear($('rising-list'));
       clear($('falling-list'));
     });
+  }
+
+  function risingNote(parts) {
+    var note = $('rising-note');
+    clear(note);
+    note.hidden = !parts;
+    if (parts) appendAll(note, parts);
+  }
+
+  /* With all kinds, two years holding different kinds of documents (2019:
+   * talks and microconferences; 2024: microconferences) move terms by the
+   * mix alone: say so, and offer the kind both years share. */
+  function kindMixNote(from, to) {
+    if (state.tkind) {
+      risingNote(null);
+      return;
+    }
+    var ka = kindsOf(Number(from)), kb = kindsOf(Number(to));
+    var kinds = Object.keys(ka).concat(Object.keys(kb).filter(function (k) {
+      return !(k in ka);
+    }));
+    var differ = kinds.some(function (k) {
+      return (Number(ka[k]) > 0) !== (Number(kb[k]) > 0);
+    });
+    if (!differ) {
+      risingNote(null);
+      return;
+    }
+    function mix(kk) {
+      return listText(kinds.filter(function (k) {
+        return Number(kk[k]) > 0;
+      }).map(function (k) {
+        return kindCount(Number(kk[k]), k);
+      }));
+    }
+    var parts = [from + ' holds ' + mix(ka) + '; ' + to + ' holds ' + mix(kb) +
+                 ', so some terms rise or fall with the kinds of documents. '];
+    var best = null, bestN = 0;
+    kinds.forEach(function (k) {
+      var n = Math.min(Number(ka[k]) || 0, Number(kb[k]) || 0);
+      if (n > bestN) {
+        best = k;
+        bestN = n;
+      }
+    });
+    if (best) {
+      var btn = el('button', { type: 'button', className: 'linklike', id: 'kind-mix-fix',
+                               text: 'Compare ' + (KIND_PLURAL[best] || best) + ' only' });
+      btn.addEventListener('click', function () {
+        navigate({ tkind: best }, 'push');
+      });
+      parts.push(btn);
+    }
+    risingNote(parts);
+  }
+
+  /* The chart's topics in the two years: /api/trends/compare, one request
+   * per topic (at most 8), share in each year and the difference with its
+   * interval. */
+  function renderCompare(from, to) {
+    var key = JSON.stringify([from, to, state.tkind, state.topics]);
+    if (loaded.compare === key) return;
+    loaded.compare = key;
+    var seq = ++compareSeq;
+    if (!state.topics.length) {
+      clear($('compare'));
+      $('compare-block').hidden = true;
+      return;
+    }
+    var topics = state.topics.slice();
+    Promise.all(topics.map(function (t, i) {
+      var p = new URLSearchParams({ topic: t, a: from, b: to });
+      if (state.tkind) p.set('kind', state.tkind);
+      return api('compare-' + i, '/api/trends/compare?' + p.toString()).then(function (d) {
+        return { topic: t, data: d };
+      }, function (e) {
+        if (isAbort(e)) throw e;
+        return { topic: t, error: e };
+      });
+    })).then(function (rows) {
+      if (seq === compareSeq) drawCompare(rows, from, to);
+    }, function (e) {
+      if (!isAbort(e) && seq === compareSeq) loaded.compare = null;
+    });
+  }
+
+  function fmtPts(v) {
+    var t = Math.abs(v).toFixed(1);
+    return (t === '0.0' ? '' : v > 0 ? '+' : '−') + t;
+  }
+
+  function drawCompare(rows, from, to) {
+    var box = $('compare');
+    clear(box);
+    var level = '95%';
+    var table = el('table', { className: 'data-table compare-table' });
+    table.appendChild(el('caption', { text: 'Share of ' + kindWhat() + ' matching each chart topic' }));
+    table.appendChild(el('thead', null, el('tr', null, [
+      el('th', { scope: 'col', text: 'Topic' }),
+      el('th', { scope: 'col', text: from }),
+      el('th', { scope: 'col', text: to }),
+      el('th', { scope: 'col', text: 'Change' }),
+    ])));
+    var tb = el('tbody');
+    var noKind = state.tkind ? 'no documents of this kind' : 'no documents';
+    rows.forEach(function (r) {
+      var tr = el('tr', null, el('th', { scope: 'row', text: r.topic }));
+      if (r.error) {
+        tr.appendChild(el('td', { colspan: 3, className: 'none', text: str(r.error.message) }));
+        tb.appendChild(tr);
+        return;
+      }
+      var d = r.data || {}, a = d.a || {}, b = d.b || {};
+      if (d.ci && d.ci.level) level = levelText(d.ci.level);
+      [a, b].forEach(function (yv) {
+        var sh = shareOf(yv);
+        if (isEmptyPoint(yv) || sh.v === null) tr.appendChild(emptyCell(noKind));
+        else {
+          tr.appendChild(el('td', { text: fmtPct(sh.v) + ' (' + nf.format(Number(yv.docs) || 0) + '/' +
+                                          nf.format(Number(yv.docs_total) || 0) + ')' }));
+        }
+      });
+      var diff = measure(d.diff, d.diff_ci, 100);
+      if (isEmptyPoint(a) || isEmptyPoint(b) || diff.v === null) {
+        tr.appendChild(emptyCell(noKind));
+      } else {
+        var verdict = diff.lo !== null && diff.lo > 0 ? 'clear rise' :
+                      diff.hi !== null && diff.hi < 0 ? 'clear fall' : 'no clear change';
+        tr.appendChild(el('td', null, [
+          fmtPts(diff.v) + ' points (' + ciText(diff.lo, diff.hi, fmtPts, ' to ') + ')',
+          el('span', { className: 'verdict', text: verdict }),
+        ]));
+      }
+      tb.appendChild(tr);
+    });
+    table.appendChild(tb);
+    box.appendChild(el('div', { className: 'table-scroll' }, table));
+    box.appendChild(el('p', { className: 'help', text: 'Change: ' + to + ' minus ' + from +
+      ', in percentage points, with its ' + level + ' confidence interval (Newcombe hybrid score); ' +
+      'an interval that includes 0 is no clear change.' }));
+    $('compare-block').hidden = false;
   }
 
   function termList(ol, terms) {
@@ -1323,7 +2030,7 @@
                      style: 'width:' + (maxZ ? Math.round((60 * Math.abs(z)) / maxZ) : 0) + 'px' }),
       ]);
       btn.addEventListener('click', function () {
-        addTopic(name);
+        submitTopic(name, false);
       });
       ol.appendChild(el('li', null, btn));
     });
@@ -1450,9 +2157,8 @@
     $('topic-form').addEventListener('submit', function (ev) {
       ev.preventDefault();
       var input = $('topic-input');
-      var t = input.value;
-      input.value = '';
-      addTopic(t);
+      /* The box is emptied once the topic is accepted (addTopic). */
+      submitTopic(input.value, true);
       input.focus();
     });
     $('topic-input').addEventListener('keydown', function (ev) {
@@ -1460,6 +2166,7 @@
       if (ev.key === 'Backspace' && !input.value && state.topics.length) {
         ev.preventDefault();
         var t = state.topics.slice(0, -1);
+        topicMessage(null);
         navigate({ topics: t }, 'push');
       } else if (ev.key === 'Escape' && input.value) {
         ev.preventDefault();
