@@ -218,7 +218,7 @@ static int print_json(json_t *j)
         pl_cli_err("trends: out of memory");
         return PL_EXIT_FAIL;
     }
-    int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    int rc = json_dumpf(j, stdout, JSON_INDENT(2) | PL_TRENDS_JSON_REALS);
     fputc('\n', stdout);
     json_decref(j);
     return rc ? PL_EXIT_FAIL : PL_EXIT_OK;

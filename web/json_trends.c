@@ -431,7 +431,7 @@ static void csv_num(pl_buf *out, double v)
 {
     pl_buf_putc(out, ',');
     if (isfinite(v))
-        pl_buf_printf(out, "%.6g", v);
+        pl_buf_printf(out, "%.*g", PL_TRENDS_REAL_DIGITS, v);
 }
 
 int pl_trends_csv(const pl_trends *t, pl_buf *out)

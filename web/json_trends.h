@@ -13,6 +13,16 @@
 
 #include <jansson.h>
 
+/* Significant digits of every real in the trends outputs (JSON of the API
+ * and of the CLI, Grafana / Vega rows, CSV): one precision everywhere, so
+ * that a number reads the same in each.  jansson 2.14 (Debian's) writes
+ * reals with %.17g unless told otherwise (0.95 as 0.94999999999999996)
+ * and has no shortest round-trip form (JSON_REAL_PRECISION(0) gets it only
+ * from 2.15); 10 digits are past every statistic's accuracy (the normal
+ * quantile is good to 1e-12 relative, the counts are exact) yet short. */
+#define PL_TRENDS_REAL_DIGITS 10
+#define PL_TRENDS_JSON_REALS JSON_REAL_PRECISION(PL_TRENDS_REAL_DIGITS)
+
 /* {meta:{unit, ci:{method, per_1k_method, level}, low_count_rule, filters,
  *  analyzer_version, index_built, took_ms}, totals:[{year, docs, tokens}],
  *  series:[{topic, query, points:[{year, docs, docs_total, share,

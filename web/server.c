@@ -126,9 +126,9 @@ static enum MHD_Result queue(pl_rctx *x, unsigned status, struct MHD_Response *r
  * plain substitution; it keeps what users typed and what indexed text
  * holds from ever reaching a client as markup, even one (or a proxy) that
  * sniffs the answer as HTML.  malloc'd (MHD frees it); NULL on failure. */
-static char *json_text(json_t *body, size_t *n)
+static char *json_text(json_t *body, size_t flags, size_t *n)
 {
-    char *t = json_dumps(body, JSON_COMPACT);
+    char *t = json_dumps(body, JSON_COMPACT | flags);
     if (!t)
         return NULL;
     size_t len = 0, extra = 0;
@@ -161,10 +161,15 @@ static char *json_text(json_t *body, size_t *n)
 
 enum MHD_Result pl_respond_json(pl_rctx *x, unsigned status, json_t *body)
 {
+    return pl_respond_json_flags(x, status, body, 0);
+}
+
+enum MHD_Result pl_respond_json_flags(pl_rctx *x, unsigned status, json_t *body, size_t flags)
+{
     if (!body)
         return pl_respond_error(x, 503, "busy", "out of memory building the answer");
     size_t n;
-    char *text = json_text(body, &n);
+    char *text = json_text(body, flags, &n);
     json_decref(body);
     if (!text)
         return pl_respond_error(x, 503, "busy", "out of memory building the answer");
@@ -197,7 +202,7 @@ enum MHD_Result pl_respond_error(pl_rctx *x, unsigned status, const char *code, 
     if (!body)
         return MHD_NO;
     size_t n;
-    char *text = json_text(body, &n);
+    char *text = json_text(body, 0, &n);
     json_decref(body);
     if (!text)
         return MHD_NO;

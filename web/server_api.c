@@ -535,7 +535,7 @@ enum MHD_Result pl_api_trends(pl_rctx *x)
                    : !strcmp(format, "vega")  ? pl_json_trends_vega(t)
                                               : pl_json_trends(t);
     pl_trends_free(t);
-    return pl_respond_json(x, 200, body);
+    return pl_respond_json_flags(x, 200, body, PL_TRENDS_JSON_REALS);
 }
 
 enum MHD_Result pl_api_trends_compare(pl_rctx *x)
@@ -557,7 +557,7 @@ enum MHD_Result pl_api_trends_compare(pl_rctx *x)
         return engine_error(x, &err);
     json_t *body = pl_json_trend_compare(c);
     pl_trend_compare_free(c);
-    return pl_respond_json(x, 200, body);
+    return pl_respond_json_flags(x, 200, body, PL_TRENDS_JSON_REALS);
 }
 
 enum MHD_Result pl_api_rising(pl_rctx *x)
@@ -579,7 +579,7 @@ enum MHD_Result pl_api_rising(pl_rctx *x)
         return engine_error(x, &err);
     json_t *body = pl_json_term_shift(sh, "rising");
     pl_term_shift_free(sh);
-    return pl_respond_json(x, 200, body);
+    return pl_respond_json_flags(x, 200, body, PL_TRENDS_JSON_REALS);
 }
 
 enum MHD_Result pl_api_cooccur(pl_rctx *x)
@@ -603,5 +603,5 @@ enum MHD_Result pl_api_cooccur(pl_rctx *x)
         return engine_error(x, &err);
     json_t *body = pl_json_term_shift(sh, "cooccur");
     pl_term_shift_free(sh);
-    return pl_respond_json(x, 200, body);
+    return pl_respond_json_flags(x, 200, body, PL_TRENDS_JSON_REALS);
 }

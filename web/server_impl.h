@@ -159,6 +159,9 @@ const pl_param *pl_param_get(const pl_params *p, const char *key);
 /* Each queues an answer (the body reference is taken) and returns MHD's
  * verdict. */
 enum MHD_Result pl_respond_json(pl_rctx *x, unsigned status, json_t *body);
+/* The same with jansson dump flags added to JSON_COMPACT (the trends
+ * answers pass PL_TRENDS_JSON_REALS). */
+enum MHD_Result pl_respond_json_flags(pl_rctx *x, unsigned status, json_t *body, size_t flags);
 enum MHD_Result pl_respond_error(pl_rctx *x, unsigned status, const char *code, const char *fmt,
                                  ...) __attribute__((format(printf, 4, 5)));
 /* text must come from malloc (MHD frees it). */

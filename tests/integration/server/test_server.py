@@ -352,6 +352,21 @@ def run_endpoints(srv):
         ok = ok and isinstance(row.get('year'), str) and re.fullmatch(r'\d{4}', row['year'])
         ok = ok and all(not isinstance(v, (dict, list)) for v in row.values())
     check('trends format=vega: flat rows for data.values, year as a string', ok, vg)
+    # One precision for the reals of every trends answer: 10 significant
+    # digits (jansson's default is 17: "level":0.94999999999999996).
+    long_reals = []
+    for path in ('/api/trends?topic=BPF&topic=Rust', '/api/trends?topic=BPF&format=grafana',
+                 '/api/trends?topic=BPF&format=vega', '/api/trends?topic=BPF&format=csv',
+                 '/api/trends/compare?topic=BPF&a=2019&b=2024',
+                 '/api/terms/rising?from=2019&to=2024', '/api/terms/cooccur?topic=BPF&year=2024'):
+        st, h, data = srv.get(path)
+        text = data.decode('utf-8', 'replace')
+        long_reals += [(path, m) for m in re.findall(r'-?\d+\.\d+(?:[eE][-+]?\d+)?', text)
+                       if len(re.sub(r'[eE].*|[-.]', '', m).lstrip('0')) > 10]
+        if path.endswith('BPF&topic=Rust'):
+            long_reals += [] if '"level":0.95}' in text else [(path, 'level')]
+    check('trends answers: reals have at most 10 significant digits', not long_reals,
+          long_reals[:5])
     st, h, csv = srv.get('/api/trends?' + q({'topic': 'BPF', 'format': 'csv'}))
     lines = csv.decode('utf-8', 'replace').split('\r\n')
     check('trends format=csv: text/csv, header + one CRLF row per year',

@@ -243,6 +243,18 @@ def main():
     ok(len(lines) == 3 and all(l.startswith("'=BPF,") for l in lines),
        "csv: a topic starting with '=' is made spreadsheet-safe", raw)
 
+    # One precision for every real: 10 significant digits (JSON, CSV).
+    def long_reals(text):
+        return [m for m in re.findall(r"-?\d+\.\d+(?:[eE][-+]?\d+)?", text)
+                if len(re.sub(r"[eE].*|[-.]", "", m).lstrip("0")) > 10]
+    r = run("trends", "--db", db, "--json", "BPF", "Rust")
+    ok(r.returncode == 0 and '"level": 0.95' in r.stdout and not long_reals(r.stdout),
+       "--json: reals have at most 10 significant digits", long_reals(r.stdout)[:5])
+    raw = run_bytes("trends", "--db", db, "--csv", "BPF")
+    row19 = next(x for x in csv.DictReader(io.StringIO(raw, newline="")) if x["year"] == "2019")
+    ok(row19["share"] == "0.1315789474" and not long_reals(raw),
+       "csv: the share 5/38 has 10 significant digits, as in JSON", row19)
+
     # Compare.
     r = run("trends", "--db", db, "--json", "--compare", "BPF", "--a", "2019", "--b", "2024")
     c = json.loads(r.stdout)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -188,6 +189,29 @@ static void csv_document(void **state)
     pl_trends_free(t);
 }
 
+/* One precision in every shape: 10 significant digits (0.95 is 0.95, not
+ * jansson's default 0.94999999999999996; 5/38 keeps more than CSV's old 6
+ * digits). */
+static void ten_digits_everywhere(void **state)
+{
+    (void)state;
+    pl_trends *t = sample();
+    t->series[0].points[0].share = 5.0 / 38; /* 0.13157894736842105 */
+    json_t *j = pl_json_trends(t);
+    char *text = json_dumps(j, JSON_COMPACT | PL_TRENDS_JSON_REALS);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\"level\":0.95}"));
+    assert_non_null(strstr(text, "\"share\":0.1315789474,"));
+    free(text);
+    json_decref(j);
+    pl_buf b = {0};
+    assert_int_equal(pl_trends_csv(t, &b), PL_OK);
+    pl_buf_putc(&b, '\0');
+    assert_non_null(strstr(b.p, ",3,10,0.1315789474,0.1078,"));
+    pl_buf_free(&b);
+    pl_trends_free(t);
+}
+
 /* A year with no document of the kind or track asked for (docs_total 0),
  * as pl_trends_compute fills it: no share and no rate, never a 0. */
 static pl_trends *sample_no_docs(void)
@@ -250,9 +274,10 @@ static void no_docs_is_null_everywhere(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(csv_escapes_fields), cmocka_unit_test(epoch_of_years),
-        cmocka_unit_test(nested_json_shape),  cmocka_unit_test(flat_shapes),
-        cmocka_unit_test(csv_document),       cmocka_unit_test(no_docs_is_null_everywhere),
+        cmocka_unit_test(csv_escapes_fields),    cmocka_unit_test(epoch_of_years),
+        cmocka_unit_test(nested_json_shape),     cmocka_unit_test(flat_shapes),
+        cmocka_unit_test(csv_document),          cmocka_unit_test(no_docs_is_null_everywhere),
+        cmocka_unit_test(ten_digits_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
