@@ -46,7 +46,7 @@ static double now_ms(void)
 typedef struct filt {
     int from, to, kind;
     int track_set;     /* a track filter was given */
-    uint16_t track_id; /* 0 when the named track does not exist: nothing passes */
+    uint16_t track_id; /* the named track (filt_init fails when it does not exist) */
 } filt;
 
 typedef struct years {
@@ -74,21 +74,28 @@ static int check_opts(const pl_trend_opts *o, pl_error *err)
     return PL_OK;
 }
 
-static void filt_init(pl_snap *snap, const pl_trend_opts *o, filt *f)
+/* A track that is not in the index is an error naming it, in every trends
+ * function alike: a misspelt track would otherwise give all-empty years (or
+ * a "no document from 2024" that hides the real cause).  O(tracks). */
+static int filt_init(pl_snap *snap, const pl_trend_opts *o, filt *f, pl_error *err)
 {
     f->from = o->year_from;
     f->to = o->year_to;
     f->kind = o->kind;
     f->track_set = o->track && *o->track;
     f->track_id = 0;
-    if (f->track_set) {
-        size_t nt = pl_snap_track_count(snap);
-        for (size_t i = 1; i <= nt && i <= UINT16_MAX; i++)
-            if (strcmp(pl_snap_track_name(snap, (uint16_t)i), o->track) == 0) {
-                f->track_id = (uint16_t)i;
-                break;
-            }
-    }
+    if (!f->track_set)
+        return PL_OK;
+    size_t nt = pl_snap_track_count(snap);
+    for (size_t i = 1; i <= nt && i <= UINT16_MAX; i++)
+        if (strcmp(pl_snap_track_name(snap, (uint16_t)i), o->track) == 0) {
+            f->track_id = (uint16_t)i;
+            return PL_OK;
+        }
+    return pl_error_set(err, PL_ENOTFOUND,
+                        "track \"%.200s\" is not in the index (track names are exact; "
+                        "GET /api/stats lists them)",
+                        o->track);
 }
 
 static int in_years(const filt *f, int year)
@@ -103,7 +110,7 @@ static int passes(const filt *f, const pl_docmeta *m)
         return 0;
     if (f->kind >= 0 && m->kind != f->kind)
         return 0;
-    if (f->track_set && (!f->track_id || m->track != f->track_id))
+    if (f->track_set && m->track != f->track_id)
         return 0;
     return 1;
 }
@@ -458,7 +465,8 @@ int pl_trends_compute(pl_qctx *q, pl_snap *snap, const char *const *topics, size
     double t0 = now_ms();
     years y = {0};
     filt f;
-    filt_init(snap, o, &f);
+    if ((rc = filt_init(snap, o, &f, err)) != PL_OK)
+        return rc;
     pl_trends *t = pl_calloc(1, sizeof *t);
     if (!t)
         return pl_error_set(err, PL_ENOMEM, "trends: out of memory");
@@ -1052,8 +1060,11 @@ int pl_trends_rising(pl_qctx *q, pl_snap *snap, int year_a, int year_b, const pl
         return rc;
     if (year_a == year_b)
         return pl_error_set(err, PL_EUSAGE, "rising: give two different years");
+    if (year_a > year_b) /* as /api/trends: a range runs forwards */
+        return pl_error_set(err, PL_EUSAGE, "rising: from (%d) is after to (%d)", year_a, year_b);
     filt f;
-    filt_init(snap, &oo, &f);
+    if ((rc = filt_init(snap, &oo, &f, err)) != PL_OK)
+        return rc;
     uint32_t maxd = pl_snap_max_docid(snap);
     uint8_t *mask = pl_calloc((size_t)maxd + 1, 1);
     pl_term_shift *s = NULL;
@@ -1107,7 +1118,8 @@ int pl_trends_cooccur(pl_qctx *q, pl_snap *snap, const char *topic, int year,
     if (rc != PL_OK)
         return rc;
     filt f;
-    filt_init(snap, &oo, &f);
+    if ((rc = filt_init(snap, &oo, &f, err)) != PL_OK)
+        return rc;
     uint32_t maxd = pl_snap_max_docid(snap);
     pl_query *query = NULL;
     pl_term_shift *s = NULL;

@@ -107,7 +107,9 @@ typedef struct pl_trends {
 } pl_trends;
 
 /* One series per topic (1..PL_TRENDS_MAX_TOPICS).  A topic that does not
- * parse is a PL_EPARSE error naming it.  o may be NULL (defaults). */
+ * parse is a PL_EPARSE error naming it.  o may be NULL (defaults).  In
+ * every function of this file a track filter naming no track of the index
+ * is a PL_ENOTFOUND error naming it. */
 int pl_trends_compute(pl_qctx *q, pl_snap *snap, const char *const *topics, size_t n_topics,
                       const pl_trend_opts *o, pl_trends **out, pl_error *err);
 void pl_trends_free(pl_trends *t);
@@ -165,6 +167,7 @@ typedef struct pl_term_shift {
     size_t n_down;
 } pl_term_shift;
 
+/* year_a before year_b (PL_EUSAGE otherwise, as a from/to range). */
 int pl_trends_rising(pl_qctx *q, pl_snap *snap, int year_a, int year_b, const pl_trend_opts *o,
                      pl_term_shift **out, pl_error *err);
 /* Co-occurring terms need documents on both sides: PL_ENOTFOUND when no

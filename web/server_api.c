@@ -359,8 +359,23 @@ enum MHD_Result pl_api_similar(pl_rctx *x)
     return pl_respond_json(x, 200, body);
 }
 
-/* Counts live documents per year and kind from the in-memory docmeta:
- * O(documents), no stored record is read. */
+/* A version from the index metadata ("3") as the number it is, so that
+ * every version in the answer is a number; NULL (JSON null) when absent
+ * or not a plain decimal. */
+static json_t *meta_version(const char *v)
+{
+    if (!v || !*v)
+        return json_null();
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < 0 || *v < '0' || *v > '9')
+        return json_null();
+    return json_integer(n);
+}
+
+/* Counts live documents per year, kind and track from the in-memory
+ * docmeta: O(documents + tracks), no stored record is read. */
 enum MHD_Result pl_api_stats(pl_rctx *x)
 {
     enum MHD_Result ret;
@@ -371,6 +386,14 @@ enum MHD_Result pl_api_stats(pl_rctx *x)
     uint32_t(*counts)[PL_KIND_COUNT] = pl_calloc(NY, sizeof *counts);
     if (!counts)
         return pl_respond_error(x, 503, "busy", "out of memory");
+    size_t n_tracks = pl_snap_track_count(x->snap);
+    if (n_tracks > UINT16_MAX)
+        n_tracks = UINT16_MAX;
+    uint32_t *per_track = pl_calloc(n_tracks + 1, sizeof *per_track);
+    if (!per_track) {
+        pl_free(counts);
+        return pl_respond_error(x, 503, "busy", "out of memory");
+    }
     uint32_t max = pl_snap_max_docid(x->snap), live = 0;
     for (uint32_t d = 1; d <= max; d++) {
         const pl_docmeta *m = pl_snap_docmeta(x->snap, d);
@@ -378,18 +401,29 @@ enum MHD_Result pl_api_stats(pl_rctx *x)
             m->year < PL_YEAR_MIN || m->year > PL_YEAR_MAX)
             continue;
         counts[m->year - PL_YEAR_MIN][m->kind]++;
+        if (m->track && m->track <= n_tracks)
+            per_track[m->track]++;
         live++;
     }
     json_t *o = json_object();
     json_t *years = json_array();
     json_t *kinds = json_object();
-    if (!o || !years || !kinds) {
+    json_t *tracks = json_object();
+    if (!o || !years || !kinds || !tracks) {
         json_decref(o);
         json_decref(years);
         json_decref(kinds);
+        json_decref(tracks);
         pl_free(counts);
+        pl_free(per_track);
         return pl_respond_error(x, 503, "busy", "out of memory");
     }
+    /* Every track of the index, by its exact name (the value of the track
+     * parameter), with 0 when all its documents were removed. */
+    for (size_t t = 1; t <= n_tracks; t++)
+        json_object_set_new(tracks, pl_snap_track_name(x->snap, (uint16_t)t),
+                            json_integer(per_track[t]));
+    pl_free(per_track);
     uint32_t kind_tot[PL_KIND_COUNT] = {0};
     for (int y = 0; y < NY; y++) {
         uint32_t tot = 0;
@@ -417,14 +451,16 @@ enum MHD_Result pl_api_stats(pl_rctx *x)
     json_object_set_new(o, "documents", json_integer(live));
     json_object_set_new(o, "years", years);
     json_object_set_new(o, "kinds", kinds);
-    json_object_set_new(o, "tracks", json_integer((json_int_t)pl_snap_track_count(x->snap)));
+    json_object_set_new(o, "tracks", json_integer((json_int_t)n_tracks));
+    json_object_set_new(o, "track_documents", tracks);
     json_object_set_new(o, "generation", json_integer((json_int_t)pl_snap_generation(x->snap)));
     json_object_set_new(o, "built_at", built ? pl_json_str(built) : json_null());
     json_object_set_new(o, "corpus_checksum", ck ? pl_json_str(ck) : json_null());
     json_object_set_new(o, "versions",
-                        json_pack("{s:s, s:s?, s:s?, s:i, s:i}", "plumbline", PL_VERSION,
-                                  "index_format", fv, "index_analyzer", av, "format",
-                                  PL_FORMAT_VERSION, "analyzer", PL_ANALYZER_VERSION));
+                        json_pack("{s:s, s:o, s:o, s:i, s:i}", "plumbline", PL_VERSION,
+                                  "index_format", meta_version(fv), "index_analyzer",
+                                  meta_version(av), "format", PL_FORMAT_VERSION, "analyzer",
+                                  PL_ANALYZER_VERSION));
     return pl_respond_json(x, 200, o);
 }
 
@@ -569,6 +605,8 @@ enum MHD_Result pl_api_rising(pl_rctx *x)
     if (param_year(x, "from", 1, &from, &ret) || param_year(x, "to", 1, &to, &ret) ||
         trend_filters(x, &o, &ret) || param_uint(x, "limit", o.limit, 1, 100, &limit, &ret))
         return ret;
+    if (from > to) /* as /api/trends: a range runs forwards */
+        return pl_respond_error(x, 400, "bad_parameter", "from (%d) is after to (%d)", from, to);
     o.limit = (uint32_t)limit;
     pl_qctx *qc;
     if (rctx_qctx(x, &qc, &ret) || pl_rctx_snap(x, &ret))

@@ -260,6 +260,14 @@ def run_endpoints(srv):
           and all(y['documents'] == sum(y['kinds'].values()) for y in stats['years']), stats)
     check('stats: build time and versions', st == 200 and stats.get('built_at')
           and stats['versions'].get('plumbline'), stats)
+    vs = (stats or {}).get('versions', {})
+    check('stats: every version but the program\'s is a number',
+          all(isinstance(vs.get(k), int) for k in ('index_format', 'index_analyzer', 'format',
+                                                   'analyzer')), vs)
+    td = (stats or {}).get('track_documents', {})
+    check('stats: track_documents names every track with its documents',
+          isinstance(td, dict) and len(td) == stats.get('tracks') and td.get('LPC Refereed Track') == 19
+          and all(isinstance(v, int) and v >= 0 for v in td.values()), td)
 
     st, h, hz = srv.json('/healthz')
     check('GET /healthz', st == 200 and hz['status'] == 'ok'
@@ -466,12 +474,21 @@ def run_errors(srv):
       'bad_parameter')
     E(srv, 'rising without from', '/api/terms/rising?to=2024', 400, 'missing_parameter')
     E(srv, 'rising limit=0', '/api/terms/rising?from=2019&to=2024&limit=0', 400, 'bad_parameter')
+    _, _, data = E(srv, 'rising from after to (as /api/trends)',
+                   '/api/terms/rising?from=2024&to=2019', 400, 'bad_parameter')
+    check('... the message names from and to', b'from (2024) is after to (2019)' in data, data)
+    for path in ('/api/trends?topic=BPF&track=Nope', '/api/trends/compare?topic=BPF&a=2019&b=2024&track=Nope',
+                 '/api/terms/rising?from=2019&to=2024&track=Nope',
+                 '/api/terms/cooccur?topic=BPF&year=2024&track=Nope'):
+        _, _, data = E(srv, 'unknown track: %s' % path.split('?')[0], path, 404, 'not_found')
+        check('... the message names the track', b'track \\"Nope\\" is not in the index' in data,
+              data)
     E(srv, 'compare a year without documents', '/api/trends/compare?topic=kernel&a=1999&b=2024',
       404, 'not_found')
     _, _, data = E(srv, 'compare a year with no document passing the filters (2023, no MC)',
                    '/api/trends/compare?topic=BPF&a=2019&b=2023&kind=mc', 404, 'not_found')
     check('... the message names the year', b'2023' in data, data)
-    E(srv, 'rising to a year without documents', '/api/terms/rising?from=2019&to=2001', 404,
+    E(srv, 'rising to a year without documents', '/api/terms/rising?from=2019&to=2030', 404,
       'not_found')
     E(srv, 'cooccur year=abc', '/api/terms/cooccur?topic=BPF&year=abc', 400, 'bad_parameter')
     _, _, data = E(srv, 'cooccur with a topic matching every document of the year',

@@ -361,6 +361,11 @@ def main():
     r = run("trends", "--db", db, '"unbalanced')
     ok(r.returncode in (1, 2) and r.stderr.startswith("plumbline: trends:"), "bad topic query: clear error",
        r.stderr)
+    for mode in (["BPF"], ["--rising", "2019", "2024"], ["--cooccur", "BPF", "--year", "2024"],
+                 ["--compare", "BPF", "--a", "2019", "--b", "2024"]):
+        r = run("trends", "--db", db, "--track", "Nope", *mode)
+        ok(r.returncode == 1 and not r.stdout and 'track "Nope" is not in the index' in r.stderr,
+           f"unknown track is an error naming it ({mode[0]})", r.stdout[:200] + r.stderr)
     r = run("trends", "--db", os.path.join(tmp, "missing"), "BPF")
     ok(r.returncode == 1 and r.stderr.startswith("plumbline: trends:"), "missing index: exit 1", r.stderr)
 

@@ -311,11 +311,26 @@ static void filters_keep_years(void **state)
     assert_int_equal(t->series[0].points[0].docs, 0);
     pl_trends_free(t);
 
+    /* a track the index does not have is an error naming it, everywhere */
     o.track = "No such track";
     o.year_from = 0;
-    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_OK);
-    assert_int_equal(t->totals[0].docs + t->totals[1].docs + t->totals[2].docs, 0);
-    pl_trends_free(t);
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_ENOTFOUND);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "\"No such track\""));
+    pl_trend_compare *c = NULL;
+    pl_term_shift *s = NULL;
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_compare(NULL, &the_snap, "bpf", 2019, 2021, &o, &c, &err),
+                     PL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "No such track"));
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_rising(NULL, &the_snap, 2019, 2021, &o, &s, &err), PL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "No such track"));
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_cooccur(NULL, &the_snap, "bpf", 2021, &o, &s, &err), PL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "No such track"));
+    assert_null(c);
+    assert_null(s);
 }
 
 static void bad_input_is_an_error(void **state)
@@ -412,6 +427,11 @@ static void rising_and_falling(void **state)
     assert_string_equal(s->down[0].term, "sched");
     pl_term_shift_free(s);
     assert_int_equal(pl_trends_rising(NULL, &the_snap, 2019, 2020, &o, &s, &err), PL_ENOTFOUND);
+    /* a range runs forwards, as from/to everywhere else */
+    pl_error_clear(&err);
+    assert_int_equal(pl_trends_rising(NULL, &the_snap, 2021, 2019, &o, &s, &err), PL_EUSAGE);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "from (2021) is after to (2019)"));
 }
 
 static void cooccur_splits_the_year(void **state)
