@@ -35,6 +35,14 @@
 #define PL_TREND_LOW_MENTIONS 10
 #define PL_TRENDS_MAX_TOPICS 16
 #define PL_TRENDS_MAX_TOP 20
+/* The bounds the front ends (CLI and API) apply to what they pass in, so
+ * that both refuse the same values with the same message: terms per list
+ * of a term shift, the length of a track name, and the years of a record
+ * and of the query language (year:1900..2999). */
+#define PL_TRENDS_MAX_LIMIT 100
+#define PL_TRENDS_MAX_TRACK 256
+#define PL_TRENDS_YEAR_MIN 1900
+#define PL_TRENDS_YEAR_MAX 2999
 
 typedef struct pl_trend_opts {
     int year_from, year_to; /* 0 = open */

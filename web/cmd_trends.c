@@ -27,12 +27,14 @@ static const char usage[] =
     "                     $XDG_DATA_HOME/plumbline/index)\n"
     "  --json             nested JSON (the API's shape)\n"
     "  --csv              RFC 4180 CSV, one row per topic and year\n"
-    "  --format F         table (default), json, csv, grafana, vega\n"
+    "  --format F         table (default), json, csv, grafana, vega (one output\n"
+    "                     format: --json with --csv is an error)\n"
     "  --kind K           only documents of kind K (mc, talk, cfp, news, event)\n"
     "  --track T          only documents of track T\n"
-    "  --from Y, --to Y   year range\n"
-    "  --top N            top documents per point in JSON (default 3, max 20)\n"
-    "  --limit N          terms per list for --rising/--cooccur (default 20)\n"
+    "  --from Y, --to Y   year range (years 1900 to 2999)\n"
+    "  --top N            top documents per point in JSON (0 to 20, default 3)\n"
+    "  --limit N          terms in each list of --rising/--cooccur (1 to 100,\n"
+    "                     default 20)\n"
     "  --min-docs N       a listed term is in at least N documents (default 3)\n"
     "  --ascii            ASCII sparklines even on a UTF-8 terminal\n"
     "  -h, --help         this help\n"
@@ -67,15 +69,6 @@ static int utf8_terminal(void)
     return 0;
 }
 
-static int parse_year(const char *s, int *out)
-{
-    unsigned long v;
-    if (pl_cli_parse_uint(s, 9999, &v) != 0 || v < 1)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
@@ -88,6 +81,42 @@ static int usage_error(const char *fmt, ...)
     return PL_EXIT_USAGE;
 }
 
+/* The option checks below take the bounds and the words of the API's
+ * parameter checks (web/server_api.c), so that a value one refuses the
+ * other refuses too, with the same message. */
+
+/* A year from PL_TRENDS_YEAR_MIN to PL_TRENDS_YEAR_MAX; 0 or a usage error
+ * naming the option. */
+static int parse_year(const char *opt, const char *s, int *out)
+{
+    unsigned long v;
+    if (pl_cli_parse_uint(s, PL_TRENDS_YEAR_MAX, &v) != 0 || v < PL_TRENDS_YEAR_MIN)
+        return usage_error("%s must be a year from %d to %d, got '%.40s'", opt, PL_TRENDS_YEAR_MIN,
+                           PL_TRENDS_YEAR_MAX, s);
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_count(const char *opt, const char *s, unsigned long min, unsigned long max,
+                       uint32_t *out)
+{
+    unsigned long v;
+    if (pl_cli_parse_uint(s, max, &v) != 0 || v < min)
+        return usage_error("%s must be an integer from %lu to %lu, got '%.40s'", opt, min, max, s);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* Library errors start with their function's name ("trends: year range
+ * ..."); the CLI prefix already says trends. */
+static int trends_fail(pl_error *err)
+{
+    static const char own[] = "trends: ";
+    if (!strncmp(err->msg, own, sizeof own - 1))
+        memmove(err->msg, err->msg + sizeof own - 1, strlen(err->msg + sizeof own - 1) + 1);
+    return pl_cli_fail("trends", err);
+}
+
 static int parse_args(int argc, char **argv, args *a)
 {
     memset(a, 0, sizeof *a);
@@ -96,10 +125,12 @@ static int parse_args(int argc, char **argv, args *a)
     if (!a->topics)
         return PL_EXIT_FAIL;
     int have_a = 0, have_b = 0, have_year = 0;
+    const char *fmt_opt = NULL; /* the output option that chose a->fmt */
+    char fmt_desc[64];
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned long n;
+        int fmt = -1;
 #define NEED_VALUE                                                                                 \
     do {                                                                                           \
         if (!v)                                                                                    \
@@ -114,21 +145,21 @@ static int parse_args(int argc, char **argv, args *a)
             NEED_VALUE;
             a->db = v;
         } else if (!strcmp(s, "--json")) {
-            a->fmt = FMT_JSON;
+            fmt = FMT_JSON;
         } else if (!strcmp(s, "--csv")) {
-            a->fmt = FMT_CSV;
+            fmt = FMT_CSV;
         } else if (!strcmp(s, "--format")) {
             NEED_VALUE;
             if (!strcmp(v, "table"))
-                a->fmt = FMT_TABLE;
+                fmt = FMT_TABLE;
             else if (!strcmp(v, "json"))
-                a->fmt = FMT_JSON;
+                fmt = FMT_JSON;
             else if (!strcmp(v, "csv"))
-                a->fmt = FMT_CSV;
+                fmt = FMT_CSV;
             else if (!strcmp(v, "grafana"))
-                a->fmt = FMT_GRAFANA;
+                fmt = FMT_GRAFANA;
             else if (!strcmp(v, "vega"))
-                a->fmt = FMT_VEGA;
+                fmt = FMT_VEGA;
             else
                 return usage_error("unknown format \"%s\" (table, json, csv, grafana, vega)", v);
         } else if (!strcmp(s, "--kind")) {
@@ -139,13 +170,15 @@ static int parse_args(int argc, char **argv, args *a)
             a->o.kind = (int)k;
         } else if (!strcmp(s, "--track")) {
             NEED_VALUE;
+            if (!*v || strlen(v) > PL_TRENDS_MAX_TRACK)
+                return usage_error("--track must be 1 to %d bytes", PL_TRENDS_MAX_TRACK);
             a->o.track = v;
         } else if (!strcmp(s, "--from") || !strcmp(s, "--to") || !strcmp(s, "--year") ||
                    !strcmp(s, "--a") || !strcmp(s, "--b")) {
             NEED_VALUE;
             int y;
-            if (parse_year(v, &y))
-                return usage_error("bad year \"%s\"", v);
+            if (parse_year(s, v, &y))
+                return PL_EXIT_USAGE;
             if (!strcmp(s, "--from"))
                 a->o.year_from = y;
             else if (!strcmp(s, "--to"))
@@ -160,23 +193,27 @@ static int parse_args(int argc, char **argv, args *a)
                 a->year_b = y;
                 have_b = 1;
             }
-        } else if (!strcmp(s, "--top") || !strcmp(s, "--limit") || !strcmp(s, "--min-docs")) {
+        } else if (!strcmp(s, "--top")) {
             NEED_VALUE;
-            if (pl_cli_parse_uint(v, !strcmp(s, "--top") ? PL_TRENDS_MAX_TOP : 1000, &n))
-                return usage_error("bad number \"%s\"", v);
-            if (!strcmp(s, "--top"))
-                a->o.top_k = (uint32_t)n;
-            else if (!strcmp(s, "--limit"))
-                a->o.limit = (uint32_t)n;
-            else
-                a->o.min_docs = (uint32_t)n;
+            if (parse_count(s, v, 0, PL_TRENDS_MAX_TOP, &a->o.top_k))
+                return PL_EXIT_USAGE;
+        } else if (!strcmp(s, "--limit")) {
+            NEED_VALUE;
+            if (parse_count(s, v, 1, PL_TRENDS_MAX_LIMIT, &a->o.limit))
+                return PL_EXIT_USAGE;
+        } else if (!strcmp(s, "--min-docs")) {
+            NEED_VALUE;
+            if (parse_count(s, v, 1, 1000, &a->o.min_docs))
+                return PL_EXIT_USAGE;
         } else if (!strcmp(s, "--ascii")) {
             a->ascii = 1;
         } else if (!strcmp(s, "--rising")) {
             if (i + 2 >= argc)
                 return usage_error("%s needs two years", s);
-            if (parse_year(argv[i + 1], &a->year_a) || parse_year(argv[i + 2], &a->year_b))
-                return usage_error("bad year after %s", s);
+            /* the API's from and to */
+            if (parse_year("--rising's first year (from)", argv[i + 1], &a->year_a) ||
+                parse_year("--rising's second year (to)", argv[i + 2], &a->year_b))
+                return PL_EXIT_USAGE;
             a->rising = 1;
             i += 2;
         } else if (!strcmp(s, "--cooccur") || !strcmp(s, "--compare")) {
@@ -192,7 +229,25 @@ static int parse_args(int argc, char **argv, args *a)
             a->topics[a->n_topics++] = s;
         }
 #undef NEED_VALUE
+        if (fmt >= 0) {
+            /* Two output options that disagree are a mistake, not a
+             * choice: the last one winning would hide it. */
+            char desc[64];
+            snprintf(desc, sizeof desc, "%s%s%s", s, strcmp(s, "--format") ? "" : " ",
+                     strcmp(s, "--format") ? "" : argv[i]);
+            if (fmt_opt && fmt != a->fmt)
+                return usage_error("%s conflicts with %s: give one output format", desc, fmt_desc);
+            a->fmt = fmt;
+            fmt_opt = s;
+            snprintf(fmt_desc, sizeof fmt_desc, "%s", desc);
+        }
     }
+    if (a->o.year_from && a->o.year_to && a->o.year_from > a->o.year_to)
+        return usage_error("--from (%d) is after --to (%d)", a->o.year_from, a->o.year_to);
+    if (a->rising && a->year_a > a->year_b)
+        return usage_error("--rising: from (%d) is after to (%d)", a->year_a, a->year_b);
+    if (a->rising && a->year_a == a->year_b)
+        return usage_error("--rising: give two different years");
     if (a->rising + a->cooccur + a->compare > 1)
         return usage_error("%s", "--rising, --cooccur and --compare exclude each other");
     if ((a->rising || a->cooccur || a->compare) && a->n_topics)
@@ -397,27 +452,27 @@ int pl_cmd_trends(int argc, char **argv)
         pl_analyzer_new(&syn_an, &err) != PL_OK ||
         pl_synonyms_load_default(syn_an, &syn, &err) != PL_OK ||
         pl_qctx_new(syn, &q, &err) != PL_OK || pl_snap_begin(st, &snap, &err) != PL_OK) {
-        rc = pl_cli_fail("trends", &err);
+        rc = trends_fail(&err);
         goto done;
     }
     if (a.rising || a.cooccur) {
         int r = a.rising ? pl_trends_rising(q, snap, a.year_a, a.year_b, &a.o, &sh, &err)
                          : pl_trends_cooccur(q, snap, a.topic, a.year, &a.o, &sh, &err);
         if (r != PL_OK) {
-            rc = pl_cli_fail("trends", &err);
+            rc = trends_fail(&err);
             goto done;
         }
         rc = a.fmt == FMT_JSON ? print_json(pl_json_term_shift(sh, a.rising ? "rising" : "cooccur"))
                                : print_shift(sh, a.cooccur);
     } else if (a.compare) {
         if (pl_trends_compare(q, snap, a.topic, a.year_a, a.year_b, &a.o, &cmp, &err) != PL_OK) {
-            rc = pl_cli_fail("trends", &err);
+            rc = trends_fail(&err);
             goto done;
         }
         rc = a.fmt == FMT_JSON ? print_json(pl_json_trend_compare(cmp)) : print_compare(cmp);
     } else {
         if (pl_trends_compute(q, snap, a.topics, a.n_topics, &a.o, &t, &err) != PL_OK) {
-            rc = pl_cli_fail("trends", &err);
+            rc = trends_fail(&err);
             goto done;
         }
         switch (a.fmt) {

@@ -27,6 +27,10 @@ const char *const pl_topic_repeat[] = {"topic", NULL};
  * that the year parameters take every year a query could name. */
 #define PL_YEAR_MIN 1900
 #define PL_YEAR_MAX 2999
+/* plumbline trends checks its options against the same bounds. */
+_Static_assert(PL_YEAR_MIN == PL_TRENDS_YEAR_MIN && PL_YEAR_MAX == PL_TRENDS_YEAR_MAX &&
+                   PL_MAX_TRACK == PL_TRENDS_MAX_TRACK,
+               "the API and the trends command take the same years and tracks");
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -603,7 +607,8 @@ enum MHD_Result pl_api_rising(pl_rctx *x)
     int from, to;
     unsigned long limit;
     if (param_year(x, "from", 1, &from, &ret) || param_year(x, "to", 1, &to, &ret) ||
-        trend_filters(x, &o, &ret) || param_uint(x, "limit", o.limit, 1, 100, &limit, &ret))
+        trend_filters(x, &o, &ret) ||
+        param_uint(x, "limit", o.limit, 1, PL_TRENDS_MAX_LIMIT, &limit, &ret))
         return ret;
     if (from > to) /* as /api/trends: a range runs forwards */
         return pl_respond_error(x, 400, "bad_parameter", "from (%d) is after to (%d)", from, to);
@@ -629,7 +634,8 @@ enum MHD_Result pl_api_cooccur(pl_rctx *x)
     int year;
     unsigned long limit;
     if (param_topics(x, &topic, 1, &n, &ret) || param_year(x, "year", 1, &year, &ret) ||
-        trend_filters(x, &o, &ret) || param_uint(x, "limit", o.limit, 1, 100, &limit, &ret))
+        trend_filters(x, &o, &ret) ||
+        param_uint(x, "limit", o.limit, 1, PL_TRENDS_MAX_LIMIT, &limit, &ret))
         return ret;
     o.limit = (uint32_t)limit;
     pl_qctx *qc;

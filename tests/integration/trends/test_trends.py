@@ -356,6 +356,24 @@ def main():
     r2 = run("trends", "--db", db, "--csv", "--", "-android")
     ok(r.returncode == 0 and r.stdout == r2.stdout and "'-android," in r.stdout,
        "a topic that starts with - is a topic, as after --", r.stderr + r2.stderr)
+    # The API's bounds and messages; one prefix; conflicting outputs refused.
+    for args, msg in ((["--from", "2024", "--to", "2019", "BPF"], "--from (2024) is after --to (2019)"),
+                      (["--json", "--csv", "BPF"], "--csv conflicts with --json"),
+                      (["--csv", "--format", "grafana", "BPF"], "--format grafana conflicts with --csv"),
+                      (["--top", "21", "BPF"], "--top must be an integer from 0 to 20, got '21'"),
+                      (["--track", "", "BPF"], "--track must be 1 to 256 bytes"),
+                      (["--from", "1800", "BPF"], "--from must be a year from 1900 to 2999, got '1800'"),
+                      (["--rising", "2019", "2024", "--limit", "0"],
+                       "--limit must be an integer from 1 to 100, got '0'"),
+                      (["--rising", "2019", "2024", "--limit", "101"],
+                       "--limit must be an integer from 1 to 100, got '101'"),
+                      (["--rising", "2024", "2019"], "from (2024) is after to (2019)"),
+                      (["--cooccur", "BPF", "--year", "3000"], "--year must be a year from 1900 to 2999")):
+        r = run("trends", "--db", db, *args)
+        ok(r.returncode == 2 and not r.stdout and msg in r.stderr and "trends: trends:" not in r.stderr,
+           f"usage error: {' '.join(args)}", r.stderr)
+    r = run("trends", "--db", db, "--json", "--format", "json", "BPF")
+    ok(r.returncode == 0 and r.stdout.startswith("{"), "the same output option twice is no conflict", r.stderr)
     r = run("trends", "--db", db, "BPF", "--csv", "--nope")
     ok(r.returncode == 2 and "unknown option --nope" in r.stderr, "unknown --option: 2", r.stderr)
     r = run("trends", "--db", db, '"unbalanced')
