@@ -17,6 +17,8 @@
 #include "words.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -368,7 +370,76 @@ void pl_trends_free(pl_trends *t)
     pl_free(t->track);
     pl_free(t->analyzer_version);
     pl_free(t->index_built);
+    for (size_t i = 0; i < t->n_warnings; i++)
+        pl_free(t->warnings[i]);
+    pl_free(t->warnings);
     pl_free(t);
+}
+
+/* Appends one warning (printf-style); PL_OK or PL_ENOMEM. */
+static int add_warning(pl_trends *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add_warning(pl_trends *t, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char **w = pl_realloc(t->warnings, (t->n_warnings + 1) * sizeof *w);
+    if (!w)
+        return PL_ENOMEM;
+    t->warnings = w;
+    if (!(w[t->n_warnings] = pl_strdup(msg)))
+        return PL_ENOMEM;
+    t->n_warnings++;
+    return PL_OK;
+}
+
+/* What a reader of an empty answer needs to know, most general first:
+ * no year at all in the range, no document passing the filters, or a
+ * topic that matches nothing (with a hint when it holds a comma: topics
+ * are separate parameters or arguments, and "bpf,rust" is one phrase).
+ * O(topics x years). */
+static int trend_warnings(pl_trends *t, const pl_trend_opts *o)
+{
+    int from = o->year_from, to = o->year_to;
+    if (!t->n_years) {
+        if (from && to)
+            return add_warning(t, "the index has no document from %d to %d", from, to);
+        if (from)
+            return add_warning(t, "the index has no document from %d on", from);
+        if (to)
+            return add_warning(t, "the index has no document up to %d", to);
+        return add_warning(t, "the index has no document");
+    }
+    int filtered = o->kind >= 0 || (t->track != NULL);
+    uint64_t all = 0;
+    for (size_t i = 0; i < t->n_years; i++)
+        all += t->totals[i].docs;
+    if (!all)
+        return add_warning(t, "no document passes the filters (%s%s%s%s%s)",
+                           o->kind >= 0 ? "kind " : "",
+                           o->kind >= 0 ? pl_kind_name((pl_kind)o->kind) : "",
+                           o->kind >= 0 && t->track ? ", " : "", t->track ? "track " : "",
+                           t->track ? t->track : "");
+    filtered |= from || to;
+    for (size_t i = 0; i < t->n_series; i++) {
+        const pl_trend_series *s = &t->series[i];
+        uint64_t docs = 0;
+        for (size_t j = 0; j < s->n_points; j++)
+            docs += s->points[j].docs;
+        if (docs)
+            continue;
+        int comma = strchr(s->topic, ',') != NULL;
+        int rc = add_warning(t, "topic '%.200s' matches no documents%s%s", s->topic,
+                             filtered ? " passing the filters" : "",
+                             comma ? "; separate topics with repeated topic= parameters (on "
+                                     "the command line: one argument per topic)"
+                                   : "");
+        if (rc != PL_OK)
+            return rc;
+    }
+    return PL_OK;
 }
 
 static char *dup_or_null(const char *s)
@@ -492,6 +563,8 @@ int pl_trends_compute(pl_qctx *q, pl_snap *snap, const char *const *topics, size
     t->n_years = y.n;
     y.totals = NULL;
     years_free(&y);
+    if (trend_warnings(t, o) != PL_OK)
+        goto oom;
     t->took_ms = now_ms() - t0;
     *out = t;
     return PL_OK;

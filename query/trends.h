@@ -111,6 +111,11 @@ typedef struct pl_trends {
     size_t n_years;
     pl_trend_series *series;
     size_t n_series;
+    /* Sentences for a person reading an empty answer: no year in the range,
+     * no document passing the filters, a topic that matches nothing (with
+     * a hint when it holds a comma).  Empty when all is well. */
+    char **warnings;
+    size_t n_warnings;
     double took_ms;
 } pl_trends;
 

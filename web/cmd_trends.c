@@ -475,6 +475,10 @@ int pl_cmd_trends(int argc, char **argv)
             rc = trends_fail(&err);
             goto done;
         }
+        /* On stderr whatever the format, so that CSV and the flat rows stay
+         * data; --json also carries them in meta.warnings. */
+        for (size_t i = 0; i < t->n_warnings; i++)
+            pl_cli_err("trends: warning: %s", t->warnings[i]);
         switch (a.fmt) {
         case FMT_JSON: rc = print_json(pl_json_trends(t)); break;
         case FMT_GRAFANA: rc = print_json(pl_json_trends_grafana(t)); break;

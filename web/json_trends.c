@@ -92,6 +92,10 @@ static json_t *meta(const pl_trends *t)
         &bad);
     put(m, "index_built", t->index_built ? pl_json_str(t->index_built) : json_null(), &bad);
     put(m, "took_ms", json_real(t->took_ms), &bad);
+    json_t *w = json_array();
+    for (size_t i = 0; w && i < t->n_warnings; i++)
+        append(w, pl_json_str(t->warnings[i]), &bad);
+    put(m, "warnings", w, &bad);
     if (bad) {
         json_decref(m);
         return NULL;

@@ -24,7 +24,8 @@
 #define PL_TRENDS_JSON_REALS JSON_REAL_PRECISION(PL_TRENDS_REAL_DIGITS)
 
 /* {meta:{unit, ci:{method, per_1k_method, level}, low_count_rule, filters,
- *  analyzer_version, index_built, took_ms}, totals:[{year, docs, tokens}],
+ *  analyzer_version, index_built, took_ms, warnings:[string]},
+ *  totals:[{year, docs, tokens}],
  *  series:[{topic, query, points:[{year, docs, docs_total, share,
  *  share_ci:[lo,hi], mentions, tokens_total, per_1k, per_1k_ci:[lo,hi],
  *  low_count, no_docs, top:[{id, title, kind, track, score, mentions,

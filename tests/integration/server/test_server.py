@@ -323,6 +323,16 @@ def run_endpoints(srv):
     st, h, tr = srv.json('/api/trends?' + q({'topic': 'BPF', 'from': 2023, 'to': 2024}))
     check('trends: from/to bound the years', st == 200
           and all(2023 <= t['year'] <= 2024 for t in tr['totals']), tr)
+    check('trends: no warning when the topic matches', tr['meta'].get('warnings') == [], tr['meta'])
+    st, h, tr = srv.json('/api/trends?topic=bpf,rust&topic=BPF')
+    w = tr['meta'].get('warnings', []) if st == 200 else []
+    check('trends topic=bpf,rust: a warning says how to give two topics',
+          len(w) == 1 and w[0].startswith("topic 'bpf,rust' matches no documents; separate topics "
+                                          "with repeated topic= parameters"), w)
+    st, h, tr = srv.json('/api/trends?topic=BPF&from=2025')
+    check('trends from=2025: empty totals and points, and a warning',
+          st == 200 and tr['totals'] == [] and tr['series'][0]['points'] == []
+          and tr['meta'].get('warnings') == ['the index has no document from 2025 on'], tr)
     # 2023 has documents but no MC: no measurement, so null, never 0 %.
     st, h, tr = srv.json('/api/trends?' + q({'topic': 'Rust', 'kind': 'mc'}))
     pts = {p['year']: p for p in tr['series'][0]['points']} if st == 200 else {}
@@ -633,6 +643,7 @@ def run_schema(srv):
         ('/api/trends', '/api/trends?' + q({'topic': ['BPF', 'Rust'], 'format': 'grafana'})),
         ('/api/trends', '/api/trends?' + q({'topic': ['BPF', 'Rust'], 'format': 'vega'})),
         ('/api/trends', '/api/trends?' + q({'topic': 'Rust', 'kind': 'mc', 'format': 'vega'})),
+        ('/api/trends', '/api/trends?' + q({'topic': ['bpf,rust', 'zzqx'], 'from': 2023})),
         ('/api/trends/compare', '/api/trends/compare?' + q({'topic': 'BPF', 'a': 2019, 'b': 2024})),
         ('/api/terms/rising', '/api/terms/rising?from=2019&to=2024&limit=5'),
         ('/api/terms/cooccur', '/api/terms/cooccur?' + q({'topic': 'BPF', 'year': 2024})),

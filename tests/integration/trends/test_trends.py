@@ -342,6 +342,26 @@ def main():
     r = run("trends", "--db", db, "BPF", env={"LC_ALL": "C", "LANG": "C"})
     ok(r.returncode == 0 and all(ord(ch) < 128 for ch in r.stdout), "table: ASCII without UTF-8 locale")
 
+    # Warnings: a topic that matches nothing, a comma between topics, a
+    # range without documents; on stderr, and in meta.warnings.
+    r = run("trends", "--db", db, "--json", "bpf,rust", "BPF")
+    jw = json.loads(r.stdout) if r.returncode == 0 else {}
+    hint = "topic 'bpf,rust' matches no documents; separate topics with repeated topic= parameters"
+    ok(len(jw.get("meta", {}).get("warnings", [])) == 1 and jw["meta"]["warnings"][0].startswith(hint)
+       and "warning: " + hint in r.stderr, "a comma between topics gets a warning with the hint",
+       (jw.get("meta"), r.stderr))
+    r = run("trends", "--db", db, "--csv", "zzqxnothing")
+    ok(r.returncode == 0 and r.stdout.startswith("topic,")
+       and "warning: topic 'zzqxnothing' matches no documents" in r.stderr,
+       "a topic matching nothing: warning on stderr, CSV untouched", r.stderr)
+    r = run("trends", "--db", db, "--json", "--from", "2025", "BPF")
+    jw = json.loads(r.stdout) if r.returncode == 0 else {}
+    ok(jw.get("totals") == [] and jw["meta"].get("warnings") == ["the index has no document from 2025 on"],
+       "a range without documents: no point, and a warning saying why", jw.get("meta"))
+    r = run("trends", "--db", db, "--json", "BPF")
+    ok(json.loads(r.stdout)["meta"].get("warnings") == [] and not r.stderr,
+       "no warning when every topic matches", r.stderr)
+
     # Errors and usage.
     ok(run("trends", "--help").returncode == 0, "--help exits 0")
     r = run("trends", "--db", db)

@@ -125,6 +125,7 @@ static void nested_json_shape(void **state)
     assert_true(json_real_value(json_object_get(ci, "level")) == 0.95);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(meta, "filters"), "track")), "Rust MC");
+    assert_int_equal(json_array_size(json_object_get(meta, "warnings")), 0);
     json_t *totals = json_object_get(j, "totals");
     assert_int_equal(json_array_size(totals), 2);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(totals, 1), "year")), 2023);
@@ -149,6 +150,22 @@ static void nested_json_shape(void **state)
     json_t *b = json_array_get(json_object_get(s0, "bursts"), 0);
     assert_string_equal(json_string_value(json_object_get(b, "topic")), "=rust, \"lang\"");
     assert_int_equal(json_integer_value(json_object_get(b, "start")), 2019);
+    json_decref(j);
+    pl_trends_free(t);
+}
+
+static void warnings_in_meta(void **state)
+{
+    (void)state;
+    pl_trends *t = sample();
+    t->warnings = pl_calloc(1, sizeof *t->warnings);
+    t->warnings[0] = pl_strdup("topic 'a,b' matches no documents");
+    t->n_warnings = 1;
+    json_t *j = pl_json_trends(t);
+    json_t *w = json_object_get(json_object_get(j, "meta"), "warnings");
+    assert_int_equal(json_array_size(w), 1);
+    assert_string_equal(json_string_value(json_array_get(w, 0)),
+                        "topic 'a,b' matches no documents");
     json_decref(j);
     pl_trends_free(t);
 }
@@ -277,7 +294,7 @@ int main(void)
         cmocka_unit_test(csv_escapes_fields),    cmocka_unit_test(epoch_of_years),
         cmocka_unit_test(nested_json_shape),     cmocka_unit_test(flat_shapes),
         cmocka_unit_test(csv_document),          cmocka_unit_test(no_docs_is_null_everywhere),
-        cmocka_unit_test(ten_digits_everywhere),
+        cmocka_unit_test(ten_digits_everywhere), cmocka_unit_test(warnings_in_meta),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

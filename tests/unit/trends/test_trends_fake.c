@@ -333,6 +333,46 @@ static void filters_keep_years(void **state)
     assert_null(s);
 }
 
+/* Warnings for an empty answer: a topic matching nothing (a comma in it
+ * gets the hint), no document passing the filters, no year at all. */
+static void warnings_explain_empty_answers(void **state)
+{
+    (void)state;
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.top_k = 0;
+    pl_trends *t = NULL;
+    pl_error err = {0};
+    const char *topics[] = {"bpf", "zz", "bpf,rust"};
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 3, &o, &t, &err), PL_OK);
+    assert_int_equal(t->n_warnings, 2);
+    assert_string_equal(t->warnings[0], "topic 'zz' matches no documents");
+    assert_string_equal(t->warnings[1],
+                        "topic 'bpf,rust' matches no documents; separate topics with repeated "
+                        "topic= parameters (on the command line: one argument per topic)");
+    pl_trends_free(t);
+
+    o.kind = PL_KIND_CFP;
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_OK);
+    assert_int_equal(t->n_warnings, 1); /* the only cfp (2022) does not mention bpf */
+    assert_string_equal(t->warnings[0], "topic 'bpf' matches no documents passing the filters");
+    pl_trends_free(t);
+
+    o.track = "Tracing"; /* docs 1 and 4 are mc, none a cfp */
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_OK);
+    assert_int_equal(t->n_warnings, 1);
+    assert_string_equal(t->warnings[0], "no document passes the filters (kind cfp, track Tracing)");
+    pl_trends_free(t);
+
+    pl_trend_opts_init(&o);
+    o.year_from = 2025;
+    assert_int_equal(pl_trends_compute(NULL, &the_snap, topics, 1, &o, &t, &err), PL_OK);
+    assert_int_equal(t->n_years, 0);
+    assert_int_equal(t->n_warnings, 1);
+    assert_string_equal(t->warnings[0], "the index has no document from 2025 on");
+    pl_trends_free(t);
+}
+
 static void bad_input_is_an_error(void **state)
 {
     (void)state;
@@ -580,6 +620,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(series_counts_years_and_zeroes, setup),
         cmocka_unit_test_setup(filters_keep_years, setup),
+        cmocka_unit_test_setup(warnings_explain_empty_answers, setup),
         cmocka_unit_test_setup(bad_input_is_an_error, setup),
         cmocka_unit_test_setup(compare_two_years, setup),
         cmocka_unit_test_setup(rising_and_falling, setup),
