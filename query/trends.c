@@ -811,8 +811,10 @@ static const char **function_stems(pl_analyzer *an, pl_arena *arena, size_t *n)
         if (strchr(w, '.'))
             continue; /* e.g, i.e: dotted compounds are never counted */
         size_t k = pl_analyzer_stem(an, w, strlen(w), out, sizeof out);
-        if (!k || !(st[*n] = pl_arena_strndup(arena, out, k)))
+        if (!k)
             continue;
+        if (!(st[*n] = pl_arena_strndup(arena, out, k)))
+            return NULL;
         (*n)++;
     }
     qsort(st, *n, sizeof *st, cmp_cstr);

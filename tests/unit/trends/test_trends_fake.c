@@ -156,7 +156,8 @@ int pl_query_parse(pl_qctx *q, const char *text, size_t n, pl_query **out, pl_er
     *out = NULL;
     if (n == 0 || n >= 32 || strchr(text, '"'))
         return pl_error_set(err, PL_EPARSE, "unbalanced quote at column 1");
-    *out = pl_calloc(1, sizeof **out);
+    if (!(*out = pl_calloc(1, sizeof **out)))
+        return pl_error_set(err, PL_ENOMEM, "out of memory");
     memcpy((*out)->word, text, n);
     return PL_OK;
 }
@@ -183,9 +184,12 @@ static int n_searches;
 int pl_search(pl_qctx *q, pl_snap *snap, const pl_search_opts *opts, pl_results **out,
               pl_error *err)
 {
-    (void)q, (void)snap, (void)err;
+    (void)q, (void)snap;
     n_searches++;
+    *out = NULL;
     pl_results *r = pl_calloc(1, sizeof *r);
+    if (!r)
+        return pl_error_set(err, PL_ENOMEM, "out of memory");
     char word[32];
     snprintf(word, sizeof word, "%.*s", (int)opts->q_len, opts->q);
     for (uint32_t d = 1; d <= ndocs && !r->n_hits; d++) {
@@ -193,10 +197,13 @@ int pl_search(pl_qctx *q, pl_snap *snap, const pl_search_opts *opts, pl_results 
             !count_word(d, word))
             continue;
         r->hits = pl_calloc(1, sizeof *r->hits);
+        if (!r->hits || !(r->hits[0].snippet_text = pl_strdup(doc_text[d]))) {
+            pl_results_free(r);
+            return pl_error_set(err, PL_ENOMEM, "out of memory");
+        }
         r->n_hits = 1;
         r->hits[0].docid = d;
         r->hits[0].score = 1.5;
-        r->hits[0].snippet_text = pl_strdup(doc_text[d]);
     }
     *out = r;
     return PL_OK;
@@ -601,6 +608,43 @@ static void function_words(void **state)
     assert_false(pl_is_function_word("notwithstanding_x", 17));
 }
 
+/* Every allocation failure on the way is a clean PL_ENOMEM (and, under
+ * the sanitizers, leaks nothing): the n-th allocation fails, for every n
+ * until the call gets through. */
+static void allocation_failures_are_clean(void **state)
+{
+    (void)state;
+    pl_trend_opts o;
+    pl_trend_opts_init(&o);
+    o.min_docs = 1;
+    o.kind = PL_KIND_TALK; /* 2022 (a cfp only) is a no_docs point */
+    const char *topics[] = {"bpf", "zz,yy"};
+    for (int which = 0; which < 4; which++) {
+        int rc = PL_ENOMEM;
+        long n;
+        for (n = 0; n < 20000 && rc != PL_OK; n++) {
+            pl_error err = {0};
+            pl_trends *t = NULL;
+            pl_term_shift *s = NULL;
+            pl_trend_compare *c = NULL;
+            pl_alloc_fail_after(n);
+            switch (which) {
+            case 0: rc = pl_trends_compute(NULL, &the_snap, topics, 2, &o, &t, &err); break;
+            case 1: rc = pl_trends_rising(NULL, &the_snap, 2019, 2021, &o, &s, &err); break;
+            case 2: rc = pl_trends_cooccur(NULL, &the_snap, "bpf", 2021, &o, &s, &err); break;
+            default: rc = pl_trends_compare(NULL, &the_snap, "rust", 2019, 2021, &o, &c, &err);
+            }
+            pl_alloc_fail_after(-1);
+            assert_true(rc == PL_OK || rc == PL_ENOMEM);
+            assert_true(rc == PL_OK || (!t && !s && !c));
+            pl_trends_free(t);
+            pl_term_shift_free(s);
+            pl_trend_compare_free(c);
+        }
+        assert_int_equal(rc, PL_OK);
+    }
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -628,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup(limit_is_per_list, setup),
         cmocka_unit_test_setup(word_rules, setup),
         cmocka_unit_test(function_words),
+        cmocka_unit_test_setup(allocation_failures_are_clean, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
