@@ -4,7 +4,7 @@
  *
  *   index/rebuild  pl_indexer_new + three records + commit (REBUILD)
  *   index/add      the same in ADD mode over an existing index
- *   query          store open, snapshot, parse, search with snippets and
+ *   query          store open, snapshot, parse, search (plain and relaxed) with snippets and
  *                  facets, suggest, similar, match iteration
  *
  * Each n must end in success or in a clean error (PL_ENOMEM with a
@@ -170,6 +170,24 @@ static int query_once(const char *root, pl_error *err)
         rc = pl_error_set(err, PL_EUSAGE, "search found nothing");
         goto done;
     }
+    /* the relaxed path: few documents have both words, so the query is
+     * relaxed within its filter and exclusion, with explanations */
+    static const char relaxed[] = "scheduler reclaim year:2019..2020 -zswap";
+    pl_results_free(r);
+    r = NULL;
+    o.q = relaxed;
+    o.q_len = strlen(relaxed);
+    if ((rc = pl_search(q, snap, &o, &r, err)))
+        goto done;
+    if (r->n_hits == 0 || !r->hits[0].explain || !strstr(r->hits[0].explain, "relaxed")) {
+        rc = pl_error_set(err, PL_EUSAGE, "the relaxed search found nothing or did not relax");
+        goto done;
+    }
+    if ((rc = pl_suggest(q, snap, "memory re", 9, 5, &sg, &nsg, err)))
+        goto done;
+    pl_suggestions_free(sg, nsg);
+    sg = NULL;
+    nsg = 0;
     if ((rc = pl_suggest(q, snap, "re", 2, 5, &sg, &nsg, err)) ||
         (rc = pl_similar(q, snap, r->hits[0].docid, 5, &sim, err)) ||
         (rc = pl_query_parse(q, text, strlen(text), &query, err)))
