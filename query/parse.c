@@ -1377,7 +1377,8 @@ void pl_query_visit_terms(const pl_qnode *n, int negated, pl_term_visit cb, void
     }
 }
 
-int pl_query_from_terms(const char *const *terms, const size_t *lens, size_t n, pl_query **out)
+int pl_query_from_terms(const char *const *terms, const size_t *lens, const double *boosts,
+                        size_t n, pl_query **out)
 {
     *out = NULL;
     pl_query *q = pl_calloc(1, sizeof *q);
@@ -1403,6 +1404,7 @@ int pl_query_from_terms(const char *const *terms, const size_t *lens, size_t n, 
         t->fields = PL_FIELDS_ALL;
         t->term = pl_arena_strndup(q->arena, terms[i], lens[i]);
         t->term_len = lens[i];
+        t->boost = boosts ? boosts[i] : 0;
         if (!t->term)
             goto oom;
         kids[i] = t;

@@ -191,7 +191,9 @@ int pl_count_text(pl_qctx *q, pl_snap *snap, const char *text, size_t n, uint64_
  * `total` (the query's strict, unrelaxed count), or NULL. */
 int pl_did_you_mean(pl_qctx *q, pl_snap *snap, const pl_query *query, uint64_t total, char **out,
                     pl_error *err);
-/* Builds an AST-only query (no text) whose root is an OR of terms. */
-int pl_query_from_terms(const char *const *terms, const size_t *lens, size_t n, pl_query **out);
+/* Builds an AST-only query (no text) whose root is an OR of terms, term i
+ * weighted by boosts[i] (NULL: all 1).  PL_ENOMEM or PL_OK. */
+int pl_query_from_terms(const char *const *terms, const size_t *lens, const double *boosts,
+                        size_t n, pl_query **out);
 
 #endif

@@ -684,49 +684,6 @@ static int cmp_scored(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* An OR of terms, term i weighted by boosts[i] (Lucene's MoreLikeThis
- * with boost on: a term counts in proportion to how much it says about
- * the document, so one generic match cannot outrank the topic's word). */
-static int boosted_query(const char *const *terms, const size_t *lens, const double *boosts,
-                         size_t n, pl_query **out)
-{
-    *out = NULL;
-    pl_query *q = pl_calloc(1, sizeof *q);
-    if (!q)
-        return PL_ENOMEM;
-    q->arena = pl_arena_new();
-    q->text = pl_strdup("");
-    pl_qnode *root = q->arena ? pl_arena_alloc(q->arena, sizeof *root) : NULL;
-    pl_qnode **kids = q->arena ? pl_arena_alloc(q->arena, n * sizeof *kids) : NULL;
-    if (!q->text || !root || !kids)
-        goto oom;
-    memset(root, 0, sizeof *root);
-    root->op = PL_Q_OR;
-    root->fields = PL_FIELDS_ALL;
-    root->kids = kids;
-    root->n_kids = n;
-    for (size_t i = 0; i < n; i++) {
-        pl_qnode *t = pl_arena_alloc(q->arena, sizeof *t);
-        if (!t)
-            goto oom;
-        memset(t, 0, sizeof *t);
-        t->op = PL_Q_TERM;
-        t->fields = PL_FIELDS_ALL;
-        t->term = pl_arena_strndup(q->arena, terms[i], lens[i]);
-        t->term_len = lens[i];
-        t->boost = boosts[i];
-        if (!t->term)
-            goto oom;
-        kids[i] = t;
-    }
-    q->root = root;
-    *out = q;
-    return PL_OK;
-oom:
-    pl_query_free(q);
-    return PL_ENOMEM;
-}
-
 int pl_similar(pl_qctx *q, pl_snap *snap, uint32_t docid, uint32_t limit, pl_results **out,
                pl_error *err)
 {
@@ -805,7 +762,11 @@ int pl_similar(pl_qctx *q, pl_snap *snap, uint32_t docid, uint32_t limit, pl_res
         *out = r;
         goto done;
     }
-    rc = boosted_query(terms, lens, boosts, ns, &query);
+    /* an OR of the terms, each weighted by its score (Lucene's
+     * MoreLikeThis with boost on: a term counts in proportion to how much
+     * it says about the document, so one generic match cannot outrank the
+     * topic's word) */
+    rc = pl_query_from_terms(terms, lens, boosts, ns, &query);
     if (rc != PL_OK) {
         rc = pl_error_set(err, rc, "similar: out of memory");
         goto done;
