@@ -31,6 +31,7 @@
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct fev {
     const char *guid, *id, *title, *subtitle, *track, *date, *day_date, *start, *duration;
@@ -86,7 +87,7 @@ static int emit_event(pl_imp *im, const fev *e)
     r.line_first = r.line_last = e->line;
     r.title = pl_imp_line(im, e->title, e->title ? strlen(e->title) : 0);
     r.track = pl_imp_line(im, e->track, e->track ? strlen(e->track) : 0);
-    r.url = pl_imp_line(im, e->url, e->url ? strlen(e->url) : 0);
+    r.url = pl_imp_url(im, e->url, e->url ? strlen(e->url) : 0);
     if (!r.title || !r.track || !r.url)
         goto done;
     if (add_part(im, &body, e->subtitle) != PL_OK || add_part(im, &body, e->abstract) != PL_OK)
@@ -196,9 +197,45 @@ static int xml_event(pl_imp *im, xmlNode *ev, const char *day_date)
     return emit_event(im, &e);
 }
 
+/* Offset of a "<!DOCTYPE" in the prolog (before the root element), or n.
+ * Checked before libxml2 sees the document, so entity declarations (a
+ * "billion laughs") are never even parsed. */
+static size_t prolog_doctype(const char *p, size_t n)
+{
+    size_t i = n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3) ? 3 : 0;
+    for (;;) {
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+            i++;
+        if (i + 2 <= n && !memcmp(p + i, "<?", 2)) {
+            const char *e = memmem(p + i, n - i, "?>", 2);
+            if (!e)
+                return n;
+            i = (size_t)(e - p) + 2;
+        } else if (i + 4 <= n && !memcmp(p + i, "<!--", 4)) {
+            const char *e = memmem(p + i, n - i, "-->", 3);
+            if (!e)
+                return n;
+            i = (size_t)(e - p) + 3;
+        } else if (i + 9 <= n && !strncasecmp(p + i, "<!DOCTYPE", 9)) {
+            return i;
+        } else {
+            return n;
+        }
+    }
+}
+
 static int parse_xml(pl_imp *im, const char *path, const char *p, size_t n, pl_error *err)
 {
     int rc = PL_OK;
+    size_t dt = prolog_doctype(p, n);
+    if (dt < n) {
+        int line = 1;
+        for (size_t i = 0; i < dt; i++)
+            line += p[i] == '\n';
+        return pl_error_set(err, PL_EPARSE,
+                            "%s:%d: a DOCTYPE is not accepted in a schedule (entities refused)",
+                            path, line);
+    }
     xmlDoc *doc = NULL;
     xmlParserCtxt *ctxt = xmlNewParserCtxt();
     if (!ctxt)
@@ -329,6 +366,10 @@ static int parse_json(pl_imp *im, const char *path, const char *p, size_t n, pl_
     json_array_foreach(days, i, day)
     {
         json_t *rooms = json_object_get(day, "rooms");
+        /* a day without rooms: tools written in PHP encode the empty map
+         * as [] */
+        if (json_is_array(rooms) && json_array_size(rooms) == 0)
+            continue;
         if (!json_is_object(rooms)) {
             rc = pl_error_set(err, PL_EPARSE, "%s: schedule.conference.days[%zu]: no rooms object",
                               path, i);

@@ -365,6 +365,32 @@ static size_t tag(hstate *h, const char *p, const char *end)
     return used;
 }
 
+int pl_html_decode_entities(pl_buf *out, const char *p, size_t n)
+{
+    /* Same entity table and rules as the HTML reduction, but nothing else:
+     * a title such as "Using <linux/bpf.h>" must keep its '<'. */
+    hstate h = {.out = out, .start = out->n};
+    const char *end = p + n;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        if (stop > p)
+            emit(&h, p, (size_t)(stop - p));
+        p = stop;
+        if (p < end) {
+            size_t used = entity(&h, p, end);
+            if (!used) {
+                emit(&h, "&", 1);
+                used = 1;
+            }
+            p += used;
+        }
+    }
+    if (out->p == NULL && !out->oom)
+        pl_buf_put(out, "", 0);
+    return out->oom ? PL_ENOMEM : PL_OK;
+}
+
 int pl_html_to_text(pl_buf *out, const char *p, size_t n)
 {
     hstate h = {.out = out, .start = out->n};

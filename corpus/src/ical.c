@@ -363,13 +363,19 @@ static int vevent(pl_imp *im, icalcomponent *ev, icaltimezone *calzone, span sp)
     const char *summary = icalcomponent_get_summary(ev);
     snprintf(what, sizeof what, "VEVENT %s", uid && *uid ? uid : "(no UID)");
     for (icalproperty *x = icalcomponent_get_first_property(ev, ICAL_XLICERROR_PROPERTY); x;
-         x = icalcomponent_get_next_property(ev, ICAL_XLICERROR_PROPERTY))
-        pl_imp_warn(im, sp.first, "%s: %s", what, icalproperty_get_xlicerror(x));
+         x = icalcomponent_get_next_property(ev, ICAL_XLICERROR_PROPERTY)) {
+        const char *msg = icalproperty_get_xlicerror(x);
+        /* an empty DESCRIPTION: or LOCATION: (Indico writes them) loses
+         * nothing; libical's note about dropping it is not worth a warning */
+        if (msg && strncmp(msg, "No value for ", 13) == 0)
+            continue;
+        pl_imp_warn(im, sp.first, "%s: %s", what, msg ? msg : "libical error");
+    }
     r.title = pl_imp_line(im, summary, summary ? strlen(summary) : 0);
     r.track = "";
     icalproperty *up = icalcomponent_get_first_property(ev, ICAL_URL_PROPERTY);
     const char *url = up ? icalproperty_get_url(up) : NULL;
-    r.url = pl_imp_line(im, url, url ? strlen(url) : 0);
+    r.url = pl_imp_url(im, url, url ? strlen(url) : 0);
     if (!r.title || !r.url || categories(im, ev, &r) != PL_OK ||
         body_and_people(im, &r, icalcomponent_get_description(ev), r.url) != PL_OK)
         return PL_ENOMEM;
@@ -411,14 +417,30 @@ int pl_parse_ical(const char *path, const char *p, size_t n, const pl_parse_opts
             goto fail;
         }
         icaltimezone *calzone = calendar_zone(root);
-        for (icalcomponent *ev = icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT); ev;
-             ev = icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT)) {
-            span sp = next_ev < s.n_ev ? s.ev[next_ev] : (span){0, 0};
-            next_ev++;
-            if (vevent(im, ev, calzone, sp) != PL_OK) {
-                rc = pl_error_set(err, PL_ENOMEM, "%s: out of memory", path);
-                goto fail;
+        /* A VEVENT with RECURRENCE-ID is one changed occurrence of a
+         * recurring event and shares its UID: the series (the VEVENT
+         * without RECURRENCE-ID) is the record, wherever it sits, so
+         * occurrences come second and only stand in for a series that is
+         * not in the file (the first of them then). */
+        size_t first_ev = next_ev;
+        for (int pass = 0; pass < 2; pass++) {
+            size_t k = first_ev;
+            for (icalcomponent *ev = icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT);
+                 ev; ev = icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT), k++) {
+                span sp = k < s.n_ev ? s.ev[k] : (span){0, 0};
+                int occurrence =
+                    icalcomponent_get_first_property(ev, ICAL_RECURRENCEID_PROPERTY) != NULL;
+                if (occurrence != pass)
+                    continue;
+                const char *uid = icalcomponent_get_uid(ev);
+                if (occurrence && uid && pl_imp_has(im, "ical", uid))
+                    continue;
+                if (vevent(im, ev, calzone, sp) != PL_OK) {
+                    rc = pl_error_set(err, PL_ENOMEM, "%s: out of memory", path);
+                    goto fail;
+                }
             }
+            next_ev = k;
         }
         icalcomponent_free(root);
         root = NULL;

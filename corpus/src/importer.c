@@ -75,11 +75,13 @@ const char *pl_imp_strndup(pl_imp *im, const char *s, size_t n)
     return pl_arena_strndup(im->arena, s ? s : "", s ? n : 0);
 }
 
-const char *pl_imp_line(pl_imp *im, const char *s, size_t n)
+/* decode: HTML character references too (titles, names, tracks); not for
+ * URLs, where "&lang=" is a query parameter, not an entity. */
+static const char *one_line(pl_imp *im, const char *s, size_t n, int decode)
 {
     if (!s)
         return pl_imp_strndup(im, "", 0);
-    pl_buf flat = {0}, clean = {0};
+    pl_buf flat = {0}, dec = {0}, clean = {0};
     const char *res = NULL;
     /* flatten every kind of whitespace first: pl_text_clean works on one
      * line of display text */
@@ -99,13 +101,30 @@ const char *pl_imp_line(pl_imp *im, const char *s, size_t n)
     }
     if (flat.oom)
         goto done;
-    if (pl_text_clean(&clean, flat.p ? flat.p : "", flat.n) != PL_OK || clean.oom)
+    pl_buf *in = &flat;
+    if (decode) {
+        if (pl_html_decode_entities(&dec, flat.p ? flat.p : "", flat.n) != PL_OK)
+            goto done;
+        in = &dec;
+    }
+    if (pl_text_clean(&clean, in->p ? in->p : "", in->n) != PL_OK || clean.oom)
         goto done;
     res = pl_imp_strndup(im, clean.p ? clean.p : "", clean.n);
 done:
     pl_buf_free(&flat);
+    pl_buf_free(&dec);
     pl_buf_free(&clean);
     return res;
+}
+
+const char *pl_imp_line(pl_imp *im, const char *s, size_t n)
+{
+    return one_line(im, s, n, 1);
+}
+
+const char *pl_imp_url(pl_imp *im, const char *s, size_t n)
+{
+    return one_line(im, s, n, 0);
 }
 
 const char *pl_imp_body(pl_imp *im, const char *s, size_t n)
@@ -126,6 +145,28 @@ const char *pl_imp_body(pl_imp *im, const char *s, size_t n)
 size_t pl_imp_count(const pl_imp *im)
 {
     return im->live;
+}
+
+int pl_imp_has(const pl_imp *im, const char *prefix, const char *source_id)
+{
+    if (!im->nslots || !source_id)
+        return 0;
+    size_t pn = strlen(prefix), sn = strlen(source_id);
+    pl_buf key = {0};
+    pl_buf_put(&key, prefix, pn);
+    pl_buf_putc(&key, '\x1f');
+    pl_buf_put(&key, source_id, sn);
+    int found = 0;
+    if (!key.oom) {
+        uint64_t h = pl_hash64(key.p, key.n);
+        for (size_t j = (size_t)h & (im->nslots - 1); im->slots[j]; j = (j + 1) & (im->nslots - 1))
+            if (strcmp(im->recs[im->slots[j] - 1].key, key.p) == 0) {
+                found = 1;
+                break;
+            }
+    }
+    pl_buf_free(&key);
+    return found;
 }
 
 static int grow_slots(pl_imp *im)

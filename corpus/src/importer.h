@@ -24,9 +24,13 @@ void pl_imp_free(pl_imp *im);
 void pl_imp_warn(pl_imp *im, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Single-line display text (titles, names, tracks): whitespace of any kind
- * collapses to one space, then pl_text_clean.  Returns an arena string
- * ("" for NULL input), NULL only when out of memory. */
+ * collapses to one space, HTML character references are decoded (Indico
+ * and frab JSON exports carry titles such as "BPF&#39;s &amp; more"), then
+ * pl_text_clean.  Returns an arena string ("" for NULL input), NULL only
+ * when out of memory. */
 const char *pl_imp_line(pl_imp *im, const char *s, size_t n);
+/* The same for a URL, without decoding references. */
+const char *pl_imp_url(pl_imp *im, const char *s, size_t n);
 /* Multi-line body text: pl_html_to_text, then pl_text_clean.  Same
  * ownership. */
 const char *pl_imp_body(pl_imp *im, const char *s, size_t n);
@@ -40,6 +44,8 @@ const char *pl_imp_strndup(pl_imp *im, const char *s, size_t n);
 int pl_imp_add(pl_imp *im, const pl_record *rec, const char *prefix, const char *source_id,
                const char *what);
 size_t pl_imp_count(const pl_imp *im);
+/* Whether a record with this source id is queued. */
+int pl_imp_has(const pl_imp *im, const char *prefix, const char *source_id);
 
 /* Hands every live record to sink in file order (a record that replaced
  * a duplicate sits where the last occurrence was). */

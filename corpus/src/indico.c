@@ -67,6 +67,14 @@ static const char *jline(ictx *c, json_t *obj, const char *key)
     return pl_imp_line(c->im, json_string_value(v), json_string_length(v));
 }
 
+static const char *jurl(ictx *c, json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_string(v))
+        return pl_imp_url(c->im, "", 0);
+    return pl_imp_url(c->im, json_string_value(v), json_string_length(v));
+}
+
 static const char *jbody(ictx *c, json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
@@ -119,33 +127,44 @@ static int add_person(ictx *c, json_t *p, const char **people, size_t *n, const 
         return PL_OK;
     const char *first = jstr(p, "firstName") ? jstr(p, "firstName") : jstr(p, "first_name");
     const char *last = jstr(p, "familyName") ? jstr(p, "familyName") : jstr(p, "last_name");
-    const char *full = jstr(p, "name") ? jstr(p, "name") : jstr(p, "fullName");
+    const char *name = jstr(p, "name"), *full = jstr(p, "fullName");
     pl_buf b = {0};
     if ((first && *first) || (last && *last)) {
         pl_buf_puts(&b, first ? first : "");
         pl_buf_putc(&b, ' ');
         pl_buf_puts(&b, last ? last : "");
+    } else if (name && *name) {
+        pl_buf_puts(&b, name);
     } else if (full) {
-        pl_buf_puts(&b, full);
+        /* the event export writes fullName family name first, "Doe, Jane";
+         * every other name here is "Jane Doe" */
+        const char *comma = strchr(full, ',');
+        if (comma && !strchr(comma + 1, ',')) {
+            pl_buf_puts(&b, comma + 1);
+            pl_buf_putc(&b, ' ');
+            pl_buf_put(&b, full, (size_t)(comma - full));
+        } else {
+            pl_buf_puts(&b, full);
+        }
     }
     if (b.oom) {
         pl_buf_free(&b);
         return PL_ENOMEM;
     }
-    const char *name = b.n ? pl_imp_line(c->im, b.p, b.n) : "";
+    const char *line = b.n ? pl_imp_line(c->im, b.p, b.n) : "";
     pl_buf_free(&b);
-    if (!name)
+    if (!line)
         return PL_ENOMEM;
-    if (!*name)
+    if (!*line)
         return PL_OK;
     for (size_t i = 0; i < *n; i++)
-        if (strcmp(people[i], name) == 0)
+        if (strcmp(people[i], line) == 0)
             return PL_OK;
     if (*n == PL_MAX_PEOPLE) {
-        pl_imp_warn(c->im, 0, "%s: more than %d people, \"%s\" dropped", what, PL_MAX_PEOPLE, name);
+        pl_imp_warn(c->im, 0, "%s: more than %d people, \"%s\" dropped", what, PL_MAX_PEOPLE, line);
         return PL_OK;
     }
-    people[(*n)++] = name;
+    people[(*n)++] = line;
     return PL_OK;
 }
 
@@ -179,7 +198,7 @@ static int contribution(ictx *c, json_t *e, const char *track, const char *where
     r.kind = PL_KIND_TALK;
     r.title = jline(c, e, "title");
     r.body = jbody(c, e, "description");
-    r.url = jline(c, e, "url");
+    r.url = jurl(c, e, "url");
     r.track = track;
     if (!r.title || !r.body || !r.url || !r.track)
         return oom(c);
@@ -235,7 +254,7 @@ static int session_block(ictx *c, const char *key, json_t *e, const char *where)
         snprintf(s->sid, sizeof s->sid, "%s", sid);
         s->title = r.title;
         s->body = jbody(c, e, "description");
-        s->url = jline(c, e, "url");
+        s->url = jurl(c, e, "url");
         if (!s->body || !s->url)
             return oom(c);
         memcpy(s->day, r.day, sizeof s->day);

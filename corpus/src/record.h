@@ -154,5 +154,9 @@ int pl_text_clean(pl_buf *out, const char *p, size_t n);
 /* Reduces HTML (or Markdown-ish) to plain text: tags dropped, block tags
  * become newlines, entities decoded, scripts and styles removed. */
 int pl_html_to_text(pl_buf *out, const char *p, size_t n);
+/* Decodes only the character references of pl_html_to_text ("&amp;",
+ * "&#39;", "&nbsp;" becomes a space); tags and everything else are copied
+ * unchanged.  For single-line fields that exports HTML-escape. */
+int pl_html_decode_entities(pl_buf *out, const char *p, size_t n);
 
 #endif

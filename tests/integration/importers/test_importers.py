@@ -32,10 +32,30 @@ GOOD = {
                      "Plumbing in New York (moved)", "Hackathon", "Overnight DST session"],
     "schedule.xml": ["io_uring everywhere", "Real-time Linux status"],
     "schedule.json": ["io_uring everywhere", "Real-time Linux status"],
+    "indico-escaped.json": ["Rust & C: O'Reilly's <linux/bpf.h> &c.", "Unscheduled"],
+    "recurring.ics": ["Kernel maintainers breakfast", "BOF: io_uring & friends"],
+    "schedule-empty-rooms.json": ["Containers & cgroups"],
 }
-BAD = ["bad-noresults.json", "bad-truncated.json", "bad-truncated.ics", "bad-novcal.ics",
-       "bad-mismatch.ics", "bad-notschedule.xml", "bad-xxe.xml", "bad-broken.xml",
-       "bad-frab-nodays.json"]
+# malformed fixture -> what the error must say (after "plumbline: "); the
+# line is given wherever the format has one
+BAD = {
+    "bad-noresults.json": "bad-noresults.json: ",
+    "bad-truncated.json": "bad-truncated.json:60: not valid JSON",
+    "bad-truncated.ics": "bad-truncated.ics:",
+    "bad-novcal.ics": "bad-novcal.ics:",
+    "bad-mismatch.ics": "bad-mismatch.ics:",
+    "bad-notschedule.xml": "bad-notschedule.xml:2: not a frab schedule",
+    "bad-xxe.xml": "bad-xxe.xml:2: a DOCTYPE is not accepted",
+    "bad-bomb.xml": "bad-bomb.xml:2: a DOCTYPE is not accepted",
+    "bad-broken.xml": "bad-broken.xml:6: not well-formed XML",
+    "bad-frab-nodays.json": "bad-frab-nodays.json: ",
+    "bad-empty.json": "bad-empty.json: empty file",
+    "bad-login.json": "bad-login.json: an HTML page",
+    "bad-private.json": "bad-private.json: an Indico export with no results",
+    "bad-deep.json": "bad-deep.json:1: not valid JSON",
+    "bad-latin1.json": "bad-latin1.json:24: not valid JSON",
+    "bad-binary.ics": "bad-binary.ics:1: not iCalendar",
+}
 
 n = 0
 
@@ -81,11 +101,15 @@ def part_export():
        "timetable and event export share the contribution id")
     r = run("export", os.path.join(FIX, "calendar.ics"))
     ok("calendar.ics:58:" in r.stderr and "no title" in r.stderr, "skipped VEVENT warned with its line", r.stderr)
-    for name in BAD:
+    for name, msg in BAD.items():
         r = run("export", os.path.join(FIX, name))
-        ok(r.returncode == 1 and r.stdout == "" and r.stderr.startswith("plumbline: ") and name in r.stderr,
-           f"malformed {name}: exit 1, nothing exported, error names the file",
+        ok(r.returncode == 1 and r.stdout == "" and r.stderr.startswith("plumbline: ") and msg in r.stderr,
+           f"malformed {name}: exit 1, nothing exported, error names the file (and line)",
            f"rc={r.returncode}\n{r.stderr}\n{r.stdout[:200]}")
+    # real exports are quiet: no warning for a recurring event's changed
+    # occurrences or for an empty DESCRIPTION
+    r = run("export", os.path.join(FIX, "recurring.ics"))
+    ok(r.returncode == 0 and r.stderr == "", "recurring.ics: no warnings", r.stderr)
 
 
 def count(db):
@@ -111,7 +135,8 @@ def part_index():
     h = run("index", "--help")
     if h.returncode != 0 or "--add" not in h.stdout:
         for t in ["index the bundled corpus", "add every fixture", "search finds an imported title word",
-                  "trends counts the imported year", "re-import replaces", "malformed add leaves the index"]:
+                  "trends counts the imported year", "re-import replaces", "a renamed copy replaces, not duplicates",
+                  "malformed add leaves the index", "the index still serves after failed adds"]:
             skip(t, "plumbline index --add is not in this build")
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,8 +148,9 @@ def part_index():
         r = run("index", "--db", db, "--add", *files)
         # distinct ids: timetable 6, event export 2 more (c1002 is shared),
         # calendar 5, frab XML 2, frab JSON none new (301 by guid and 303 by
-        # id are the XML's): a record whose id is live replaces it
-        expect = base + 6 + 2 + 5 + 2
+        # id are the XML's): a record whose id is live replaces it; then
+        # indico-escaped 2, recurring 2, schedule-empty-rooms 1
+        expect = base + 6 + 2 + 5 + 2 + 2 + 2 + 1
         after = count(db)
         ok(r.returncode == 0 and after == expect, "add every fixture", f"{r.stderr}\n{after} != {expect}")
         r = run("search", "--db", db, "--json", "trampolines")
@@ -141,10 +167,26 @@ def part_index():
         ok(good, "trends counts the imported year", r.stdout[:300] + r.stderr)
         r = run("index", "--db", db, "--add", *files)
         ok(r.returncode == 0 and count(db) == expect, "re-import replaces", r.stderr)
+        # the same export under another name (a newer download): same ids,
+        # so its documents replace the earlier ones
+        copy = os.path.join(tmp, "lpc-17-timetable (1).json")
+        with open(os.path.join(FIX, "indico-timetable.json"), "rb") as src, open(copy, "wb") as dst:
+            dst.write(src.read())
+        r = run("index", "--db", db, "--add", copy)
+        ok(r.returncode == 0 and count(db) == expect and "6 replaced" in r.stdout,
+           "a renamed copy replaces, not duplicates", r.stdout + r.stderr)
         before = snapshot(db)
         r = run("index", "--db", db, "--add", os.path.join(FIX, "bad-mismatch.ics"))
         ok(r.returncode == 1 and before is not None and snapshot(db) == before,
            "malformed add leaves the index", r.stderr)
+        for name in BAD:
+            r = run("index", "--db", db, "--add", os.path.join(FIX, "indico-escaped.json"),
+                    os.path.join(FIX, name))
+            ok(r.returncode == 1 and snapshot(db) == before and BAD[name] in r.stderr,
+               f"index --add of a good file and {name}: exit 1, index unchanged", r.stderr)
+        r = run("search", "--db", db, "--json", "trampolines")
+        ok(r.returncode == 0 and "2023-talk-indico-17-c1002" in r.stdout,
+           "the index still serves after failed adds", r.stderr + r.stdout[:300])
 
 
 part_export()

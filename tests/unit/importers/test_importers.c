@@ -532,6 +532,121 @@ static void frab_malformed(void **state)
     got_free(&g);
 }
 
+/* ---- what real exports carry (entities, recurring events, PHP's [] ) --------- */
+
+static void indico_escaped(void **state)
+{
+    (void)state;
+    got g = {0};
+    pl_error err = {0};
+    assert_int_equal(parse_fixture(pl_parse_indico, "indico-escaped.json", &g, &err), PL_OK);
+    assert_int_equal(g.n, 2);
+    const rec *r = find(&g, "2024-talk-indico-18-c2101");
+    /* character references decoded in single-line fields; the '<' they
+     * give is text, and "&c." is no reference */
+    assert_string_equal(r->title, "Rust & C: O'Reilly's <linux/bpf.h> &c.");
+    assert_string_equal(r->track, "Rust & Friends");
+    assert_int_equal(r->n_people, 2);
+    assert_string_equal(r->people[0], "Se\xc3\xa1"
+                                      "n O'Brien");
+    /* only fullName, which the event export writes family name first */
+    assert_string_equal(r->people[1], "Zo\xc3\xab \xc3\x91"
+                                      "and\xc3\xba");
+    /* a URL keeps its query: "&lang=" is not a reference */
+    assert_string_equal(r->url, "https://lpc.events/event/18/contributions/2101/?a=1&lang=en");
+    r = find(&g, "2024-talk-indico-18-c2102"); /* nulls everywhere, no date */
+    assert_int_equal(r->year, 2024);
+    assert_string_equal(r->day, "");
+    assert_int_equal(r->n_people, 0);
+    assert_string_equal(r->track, "");
+    assert_int_equal(g.n_warn, 0);
+    got_free(&g);
+}
+
+static void ical_recurring(void **state)
+{
+    (void)state;
+    got g = {0};
+    pl_error err = {0};
+    assert_int_equal(parse_fixture(pl_parse_ical, "recurring.ics", &g, &err), PL_OK);
+    /* the series, not one of its changed occurrences (before or after it),
+     * and no "duplicate id" warning; an occurrence without its series
+     * stands for it.  The empty DESCRIPTION is not worth a warning. */
+    assert_int_equal(g.n, 2);
+    const rec *r = find(&g, "2024-talk-ical-0f3b7c1e9a-google-com");
+    assert_string_equal(r->title, "Kernel maintainers breakfast");
+    assert_string_equal(r->body, "Coffee and triage, every morning.");
+    assert_string_equal(r->day, "2024-09-18");
+    assert_string_equal(r->start, "09:00");
+    assert_int_equal(r->duration, 30);
+    assert_int_equal(r->line_first, 34);
+    assert_int_equal(r->line_last, 48);
+    r = find(&g, "2024-talk-ical-77aa-google-com");
+    assert_string_equal(r->title, "BOF: io_uring & friends");
+    assert_string_equal(r->day, "2024-09-19");
+    assert_string_equal(r->start, "17:00");
+    assert_int_equal(r->line_first, 57);
+    for (size_t i = 0; i < g.n_warn; i++)
+        fail_msg("unexpected warning: %s", g.warn[i]);
+    got_free(&g);
+}
+
+static void frab_json_empty_rooms(void **state)
+{
+    (void)state;
+    got g = {0};
+    pl_error err = {0};
+    assert_int_equal(parse_fixture(pl_parse_frab, "schedule-empty-rooms.json", &g, &err), PL_OK);
+    assert_int_equal(g.n, 1);
+    const rec *r = find(&g, "2022-talk-frab-0b0e7d38-4a8e-4f61-9d1a-3c1c7a1e2f11");
+    assert_string_equal(r->title, "Containers & cgroups");
+    assert_string_equal(r->track, "Containers & Checkpoint");
+    assert_int_equal(r->duration, 90); /* "1:30" */
+    got_free(&g);
+}
+
+static void frab_doctype_refused_before_parsing(void **state)
+{
+    (void)state;
+    got g = {0};
+    pl_error err = {0};
+    /* a billion laughs: refused at its DOCTYPE line, not by libxml2 */
+    assert_int_equal(parse_fixture(pl_parse_frab, "bad-bomb.xml", &g, &err), PL_EPARSE);
+    assert_int_equal(g.n, 0);
+    assert_non_null(strstr(err.msg, "bad-bomb.xml:2: a DOCTYPE is not accepted"));
+    got_free(&g);
+}
+
+/* pl_parse_file names what is wrong with a file in no known format. */
+static void parse_file_diagnoses(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *msg;
+    } cases[] = {
+        {"bad-empty.json", "bad-empty.json: empty file"},
+        {"bad-login.json", "bad-login.json: an HTML page"},
+        {"bad-private.json", "bad-private.json: an Indico export with no results"},
+        {"bad-deep.json", "bad-deep.json:1: not valid JSON: maximum parsing depth"},
+        {"bad-latin1.json", "bad-latin1.json:24: not valid JSON: unable to decode byte 0xe9"},
+        {"bad-truncated.json", "bad-truncated.json:60: not valid JSON"},
+        {"bad-bomb.xml", "bad-bomb.xml:2: a DOCTYPE is not accepted"},
+        {"bad-notschedule.xml", "bad-notschedule.xml:2: not a frab schedule"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        got g = {0};
+        pl_error err = {0};
+        pl_parse_opts o = {.warn = on_warn, .warn_ctx = &g};
+        assert_int_equal(pl_parse_file(fixture_path(cases[i].file), &o, sink, &g, NULL, &err),
+                         PL_EPARSE);
+        assert_int_equal(g.n, 0);
+        if (!strstr(err.msg, cases[i].msg))
+            fail_msg("%s: got \"%s\"", cases[i].file, err.msg);
+        pl_error_clear(&err);
+        got_free(&g);
+    }
+}
+
 /* ---- the sink's verdict and allocation failures ---------------------------------- */
 
 static void sink_error_stops(void **state)
@@ -624,13 +739,24 @@ static void html_cases(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(indico_timetable), cmocka_unit_test(indico_event_export),
-        cmocka_unit_test(indico_malformed), cmocka_unit_test(ical_calendar),
-        cmocka_unit_test(ical_ids_stable),  cmocka_unit_test(ical_calendar_time_zone),
-        cmocka_unit_test(ical_malformed),   cmocka_unit_test(frab_xml),
-        cmocka_unit_test(frab_json),        cmocka_unit_test(frab_malformed),
-        cmocka_unit_test(sink_error_stops), cmocka_unit_test(survives_allocation_failures),
+        cmocka_unit_test(indico_timetable),
+        cmocka_unit_test(indico_event_export),
+        cmocka_unit_test(indico_malformed),
+        cmocka_unit_test(ical_calendar),
+        cmocka_unit_test(ical_ids_stable),
+        cmocka_unit_test(ical_calendar_time_zone),
+        cmocka_unit_test(ical_malformed),
+        cmocka_unit_test(frab_xml),
+        cmocka_unit_test(frab_json),
+        cmocka_unit_test(frab_malformed),
+        cmocka_unit_test(sink_error_stops),
+        cmocka_unit_test(survives_allocation_failures),
         cmocka_unit_test(html_cases),
+        cmocka_unit_test(indico_escaped),
+        cmocka_unit_test(ical_recurring),
+        cmocka_unit_test(frab_json_empty_rooms),
+        cmocka_unit_test(frab_doctype_refused_before_parsing),
+        cmocka_unit_test(parse_file_diagnoses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
