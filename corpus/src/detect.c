@@ -185,7 +185,7 @@ pl_format pl_format_detect(const char *path, const char *p, size_t n)
         json_decref(first);
         if (jsonl)
             return PL_FMT_JSONL;
-        pl_format f = json_doc(p, n);
+        pl_format f = json_doc(p + i, n - i); /* a BOM is not JSON */
         if (f != PL_FMT_UNKNOWN)
             return f;
     }

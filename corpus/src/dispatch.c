@@ -22,14 +22,14 @@
  * served instead of the export; each deserves a message that says so. */
 static int unknown_format(const char *path, const char *p, size_t n, pl_error *err)
 {
-    size_t i = n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3) ? 3 : 0;
+    size_t bom = n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3) ? 3 : 0, i = bom;
     while (i < n && isspace((unsigned char)p[i]))
         i++;
     if (i == n)
         return pl_error_set(err, PL_EPARSE, "%s: empty file", path);
     if (p[i] == '{' || p[i] == '[') {
         json_error_t je;
-        json_t *root = json_loadb(p, n, 0, &je);
+        json_t *root = json_loadb(p + bom, n - bom, 0, &je);
         if (!root)
             return pl_error_set(err, PL_EPARSE, "%s:%d: not valid JSON: %s", path, je.line,
                                 je.text);

@@ -417,15 +417,13 @@ int pl_parse_frab(const char *path, const char *p, size_t n, const pl_parse_opts
     int rc = pl_imp_new(path, o, &im);
     if (rc != PL_OK)
         return pl_error_set(err, rc, "%s: out of memory", path);
-    size_t i = 0;
-    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
+    size_t bom = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0, i = bom;
     while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
         i++;
     if (i < n && p[i] == '<')
         rc = parse_xml(im, path, p, n, err);
-    else if (i < n && p[i] == '{')
-        rc = parse_json(im, path, p, n, err);
+    else if (i < n && p[i] == '{') /* a BOM is no part of the JSON */
+        rc = parse_json(im, path, p + bom, n - bom, err);
     else
         rc = pl_error_set(err, PL_EPARSE, "%s: not a frab schedule (neither XML nor JSON)", path);
     if (rc == PL_OK)

@@ -415,6 +415,11 @@ int pl_parse_indico(const char *path, const char *p, size_t n, const pl_parse_op
         rc = pl_error_set(err, rc, "%s: out of memory", c.path);
         goto fail;
     }
+    /* a BOM (an export saved by a Windows editor) is no part of the JSON */
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3;
+        n -= 3;
+    }
     root = json_loadb(p, n, 0, &je);
     if (!root) {
         rc = pl_error_set(err, PL_EPARSE, "%s:%d: not valid JSON: %s", c.path, je.line, je.text);

@@ -35,6 +35,7 @@ GOOD = {
     "indico-escaped.json": ["Rust & C: O'Reilly's <linux/bpf.h> &c.", "Unscheduled"],
     "recurring.ics": ["Kernel maintainers breakfast", "BOF: io_uring & friends"],
     "schedule-empty-rooms.json": ["Containers & cgroups"],
+    "indico-bom.json": ["Saved by a Windows editor"],
 }
 # malformed fixture -> what the error must say (after "plumbline: "); the
 # line is given wherever the format has one
@@ -149,8 +150,8 @@ def part_index():
         # distinct ids: timetable 6, event export 2 more (c1002 is shared),
         # calendar 5, frab XML 2, frab JSON none new (301 by guid and 303 by
         # id are the XML's): a record whose id is live replaces it; then
-        # indico-escaped 2, recurring 2, schedule-empty-rooms 1
-        expect = base + 6 + 2 + 5 + 2 + 2 + 2 + 1
+        # indico-escaped 2, recurring 2, schedule-empty-rooms 1, indico-bom 1
+        expect = base + 6 + 2 + 5 + 2 + 2 + 2 + 1 + 1
         after = count(db)
         ok(r.returncode == 0 and after == expect, "add every fixture", f"{r.stderr}\n{after} != {expect}")
         r = run("search", "--db", db, "--json", "trampolines")

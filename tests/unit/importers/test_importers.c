@@ -617,6 +617,29 @@ static void frab_doctype_refused_before_parsing(void **state)
     got_free(&g);
 }
 
+/* A JSON export saved by a Windows editor starts with a BOM (and has CRLF
+ * line ends): detected and read like any other. */
+static void json_with_bom(void **state)
+{
+    (void)state;
+    got g = {0};
+    pl_error err = {0};
+    pl_parse_opts o = {.warn = on_warn, .warn_ctx = &g};
+    pl_format fmt = PL_FMT_UNKNOWN;
+    assert_int_equal(pl_parse_file(fixture_path("indico-bom.json"), &o, sink, &g, &fmt, &err),
+                     PL_OK);
+    assert_int_equal(fmt, PL_FMT_INDICO_EVENT);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.r[0].id, "2025-talk-indico-19-c3005");
+    assert_string_equal(g.r[0].track, "Kernel");
+    got_free(&g);
+    assert_int_equal(parse_str(pl_parse_frab,
+                               "\xEF\xBB\xBF{\"schedule\": {\"conference\": {\"days\": []}}}", &g,
+                               &err),
+                     PL_OK);
+    got_free(&g);
+}
+
 /* pl_parse_file names what is wrong with a file in no known format. */
 static void parse_file_diagnoses(void **state)
 {
@@ -757,6 +780,7 @@ int main(void)
         cmocka_unit_test(frab_json_empty_rooms),
         cmocka_unit_test(frab_doctype_refused_before_parsing),
         cmocka_unit_test(parse_file_diagnoses),
+        cmocka_unit_test(json_with_bom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
