@@ -857,12 +857,16 @@ static int positions_match(multi_it *m, uint32_t *freq)
     }
     /* NEAR: slide a window over the k position lists (k-way merge): a
      * match is a window holding one position of each kid, within one
-     * field, spanning at most near * (k - 1) positions. */
+     * field, spanning at most near * (k - 1) positions, no two kids on the
+     * same position (`rust NEAR/1 rust` needs two occurrences; a word and
+     * a part of the same compound share a position and are one word).
+     * The distinctness test is O(k^2) per window; k is a handful. */
     size_t at[PL_QUERY_MAX_TERMS] = {0};
     uint32_t limit = m->near * (uint32_t)(m->n - 1);
     for (;;) {
         size_t lo = 0;
         uint32_t mn = UINT32_MAX, mx = 0;
+        int distinct = 1;
         for (size_t i = 0; i < m->n; i++) {
             uint32_t v = pos[i][at[i]];
             if (v < mn) {
@@ -871,8 +875,10 @@ static int positions_match(multi_it *m, uint32_t *freq)
             }
             if (v > mx)
                 mx = v;
+            for (size_t j = 0; j < i && distinct; j++)
+                distinct = pos[j][at[j]] != v;
         }
-        if (mx - mn <= limit && PL_POS_FIELD(mn) == PL_POS_FIELD(mx) &&
+        if (distinct && mx - mn <= limit && PL_POS_FIELD(mn) == PL_POS_FIELD(mx) &&
             (m->fields & (1u << PL_POS_FIELD(mn))))
             (*freq)++;
         if (++at[lo] == np[lo])

@@ -915,6 +915,23 @@ static size_t near_alts(pl_qnode *n, pl_qnode **alts)
     return a;
 }
 
+/* Whether NEAR node a holds the words w[0..k) in some order (the same
+ * multiset of terms).  O(k^2); k is a handful. */
+static int same_words(const pl_qnode *a, pl_qnode *const *w, size_t k)
+{
+    int used[PL_QUERY_MAX_TERMS] = {0};
+    for (size_t i = 0; i < k; i++) {
+        size_t j = 0;
+        while (j < k && (used[j] || a->kids[j]->term_len != w[i]->term_len ||
+                         memcmp(a->kids[j]->term, w[i]->term, w[i]->term_len)))
+            j++;
+        if (j == k)
+            return 0;
+        used[j] = 1;
+    }
+    return 1;
+}
+
 /* NEAR over kids[0..k): with plain words, one NEAR node.  A word with a
  * synonym group makes the NEAR a synonym group of NEARs, one for each
  * choice of one-word alternatives (`bpf NEAR verifier` is
@@ -949,12 +966,19 @@ static pl_qnode *near_node(parser *p, pl_qnode **kids, size_t k, uint32_t win, s
         pl_qnode *words[PL_QUERY_MAX_TERMS];
         for (size_t i = 0; i < k; i++)
             words[i] = alts[i][pick[i]];
-        pl_qnode *n = node_new(p, PL_Q_NEAR);
-        if (!n || set_kids(p, n, words, k) != PL_OK)
-            return NULL;
-        n->near = win;
-        n->fields = fields;
-        choice[n_choice++] = n;
+        /* NEAR ignores order: a choice that repeats an earlier one's
+         * words in another order adds nothing */
+        int seen = 0;
+        for (size_t c = 0; c < n_choice && !seen; c++)
+            seen = same_words(choice[c], words, k);
+        if (!seen) {
+            pl_qnode *n = node_new(p, PL_Q_NEAR);
+            if (!n || set_kids(p, n, words, k) != PL_OK)
+                return NULL;
+            n->near = win;
+            n->fields = fields;
+            choice[n_choice++] = n;
+        }
         size_t i = k;
         while (i > 0 && ++pick[i - 1] == n_alts[i - 1])
             pick[--i] = 0;

@@ -428,6 +428,22 @@ def _(name):
           and "different fields" in r.stderr, name, f"{near} {far} {r.stderr}")
 
 
+@case("NEAR needs one position per word: rust NEAR/3 rust finds two mentions close together")
+def _(name):
+    r = run("export", "--db", DB)
+    two_close = set()
+    for rec in map(json.loads, r.stdout.splitlines()):
+        for text in (rec.get("title", ""), rec.get("body", "")):
+            words = re.findall(r"[A-Za-z0-9]+", text)
+            at = [i for i, w in enumerate(words) if w.lower() == "rust"]
+            if any(b - a <= 3 for a, b in zip(at, at[1:])):
+                two_close.add(rec["id"])
+    _, near = all_ids("rust NEAR/3 rust")
+    _, once = all_ids("rust")
+    check(set(near) == two_close and len(near) < len(once), name,
+          f"near {sorted(near)}\nby reading {sorted(two_close)}")
+
+
 @case("a compound finds its words written apart: out-of-tree, sched_ext, RISC-V")
 def _(name):
     r = run("export", "--db", DB)
