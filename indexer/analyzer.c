@@ -19,6 +19,7 @@
 #include "analyzer.h"
 
 #include <libstemmer.h>
+#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -302,40 +303,53 @@ static int is_vowel(char c)
     return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
 }
 
+/* Words used as the singular, without their s, for acronyms with no vowel
+ * (most three-letter acronyms ending in s are singular names: KMS, DTS,
+ * ZNS, MDS, NFS, DNS, so a rule on their shape would merge them with
+ * other words), and iommus (Porter2 keeps the s of every word in -us).
+ * Sorted; looked up by binary search. */
+static const char *const acronym_plurals[] = {
+    "bmcs", "cfps", "cqs", "fds",  "hdds", "iommus", "irqs", "kvms", "lsms", "mcs",  "msrs", "pcrs",
+    "pgds", "pmds", "prs", "ptrs", "rqs",  "sbcs",   "sqs",  "ssds", "tlbs", "tpms", "vms",  "wqs",
+};
+
+static int cmp_word(const void *key, const void *elem)
+{
+    return strcmp(key, *(const char *const *)elem);
+}
+
 /* The plural of an acronym: Snowball deletes a final s only after a part
- * holding a vowel that does not stand right before it, so `cpus`, `gpus`,
- * `ptes` and `nvmes` (vowel right before the s) and `vms`, `irqs` and
- * `tlbs` (no vowel) keep it, and `cpu` would not find "CPUs".  A folded
- * word w of n bytes is such a plural when, without its final s, it has at
- * least two consonants and no vowel but (maybe) its last letter (and
- * `iommus`: Porter2 keeps the s of every word in -us).  Left
- * alone: `...ss`, the English words below, and the vowel-less words ending
- * in f or p, which are names rather than plurals (nfs, xfs, tmpfs, btrfs,
- * gps, kbps).  Returns the length to stem: n - 1 for a plural, else n. */
+ * holding a vowel that does not stand right before it, and keeps every
+ * -us, so "CPUs", "GPUs", "PTEs", "NVMes" (a vowel right before the s) and
+ * "VMs", "IRQs" (no vowel) keep it, and `cpu` would not find "CPUs".  A
+ * folded word w of n bytes is such a plural when, without its final s, it
+ * has at least two consonants and no vowel but its last letter, which is
+ * a, e, u or y (cpus, vcpus, ptes, nvmes, dmas, cves, phys); or when it is
+ * one of acronym_plurals.  Not plurals: a last vowel o or i (RTOS, CMOS,
+ * Chris), `plus` and `thus`.  Returns the length to stem: n - 1 for a
+ * plural, else n. */
 static size_t acronym_plural(const char *w, size_t n)
 {
-    static const char *const keep[] = {"plus", "thus", "this", "dns", "tls", "lts"};
-    if (n == 6 && memcmp(w, "iommus", 6) == 0) /* Porter2 keeps every -us */
-        return n - 1;
     if (n < 3 || n > 8 || w[n - 1] != 's' || w[n - 2] == 's')
         return n;
+    char key[9];
+    memcpy(key, w, n);
+    key[n] = '\0';
+    if (bsearch(key, acronym_plurals, sizeof acronym_plurals / sizeof acronym_plurals[0],
+                sizeof acronym_plurals[0], cmp_word))
+        return n - 1;
+    char last = w[n - 2];
+    if (last != 'a' && last != 'e' && last != 'u' && last != 'y')
+        return n;
     size_t consonants = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
+    for (size_t i = 0; i + 2 < n; i++) {
         char c = w[i];
-        if (c < 'a' || c > 'z')
-            return n;
-        if (!is_vowel(c))
-            consonants++;
-        else if (i + 2 < n)
+        if (c < 'a' || c > 'z' || is_vowel(c))
             return n; /* a vowel inside: Snowball's rule applies */
+        consonants++;
     }
-    if (consonants < 2)
+    if (consonants < 2 || (n == 4 && (!memcmp(w, "plus", 4) || !memcmp(w, "thus", 4))))
         return n;
-    if (consonants == n - 1 && (w[n - 2] == 'f' || w[n - 2] == 'p'))
-        return n;
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
-        if (strlen(keep[i]) == n && memcmp(keep[i], w, n) == 0)
-            return n;
     return n - 1;
 }
 

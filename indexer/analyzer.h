@@ -20,7 +20,7 @@
 /* Bumped whenever the terms produced for a text change; stored in the index
  * and checked at open, since an index built by another analyzer version
  * would not match queries analysed by this one. */
-#define PL_ANALYZER_VERSION 3
+#define PL_ANALYZER_VERSION 4
 
 /* Longest term emitted, in bytes; longer tokens are cut at a UTF-8
  * boundary.  Keeps LMDB keys (term + suffix) far below the 511-byte limit. */
