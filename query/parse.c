@@ -1273,7 +1273,9 @@ int pl_query_parse(pl_qctx *q, const char *text, size_t n, pl_query **out, pl_er
         if (skip_spaces(text, n, 0) == n)
             pl_error_set(err, PL_EPARSE, "empty query");
         else
-            pl_error_set(err, PL_EPARSE, "nothing to search for: the query has only stopwords");
+            pl_error_set(err, PL_EPARSE,
+                         "nothing to search for: the query has only stopwords "
+                         "or punctuation");
         p.rc = PL_EPARSE;
     }
     if (p.rc != PL_OK) {
