@@ -60,6 +60,18 @@ int pl_cli_is_long_option(const char *arg)
     return arg[0] == '-' && arg[1] == '-' && arg[2] != 0;
 }
 
+const char *pl_cli_split_opt(const char *arg, char *name, size_t n)
+{
+    if (arg[0] != '-' || arg[1] != '-' || arg[2] == '\0' || arg[2] == '=')
+        return NULL;
+    const char *eq = strchr(arg, '=');
+    if (!eq || (size_t)(eq - arg) >= n)
+        return NULL;
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = '\0';
+    return eq + 1;
+}
+
 int pl_cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     if (!s || !*s || *s == '-' || *s == '+')

@@ -45,6 +45,13 @@ int pl_cli_wants_help(int argc, char **argv);
  * words such as "-android" (an exclusion in a query) are not options. */
 int pl_cli_is_long_option(const char *arg);
 
+/* An option written --NAME=VALUE (GNU style): copies "--NAME" into name
+ * (n bytes) and returns VALUE, which may be empty.  NULL for any other
+ * argument ("--", "--=x", a name too long for name, no '='): such an
+ * argument is matched whole.  Every option that takes a value accepts
+ * both --NAME VALUE and --NAME=VALUE. */
+const char *pl_cli_split_opt(const char *arg, char *name, size_t n);
+
 /* Parses a non-negative integer option value; 0 ok, -1 bad. */
 int pl_cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

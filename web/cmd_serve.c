@@ -68,64 +68,72 @@ int pl_cmd_serve(int argc, char **argv)
     o.port = 8080;
     o.bind = "127.0.0.1";
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        /* --NAME VALUE or --NAME=VALUE: `step` is what a value moves i by */
+        char name[32];
+        const char *inl = pl_cli_split_opt(argv[i], name, sizeof name);
+        const char *a = inl ? name : argv[i];
+        const char *val = inl ? (*inl ? inl : NULL) : i + 1 < argc ? argv[i + 1] : NULL;
+        int step = inl ? 0 : 1;
+        if (inl && (!strcmp(a, "--quiet") || !strcmp(a, "-q"))) {
+            pl_cli_err("serve: %s takes no value", a);
+            return PL_EXIT_USAGE;
+        }
         if (!strcmp(a, "--db") && val) {
             db = val;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--bind") && val) {
             o.bind = val;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--port")) {
             if (opt_uint(a, val, 0, 65535, &v))
                 return PL_EXIT_USAGE;
             o.port = (uint16_t)v;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--threads")) {
             if (opt_uint(a, val, 1, PL_SERVER_MAX_THREADS, &v))
                 return PL_EXIT_USAGE;
             o.threads = (unsigned)v;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--max-conns")) {
             if (opt_uint(a, val, 1, 100000, &v))
                 return PL_EXIT_USAGE;
             o.max_conns = (unsigned)v;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--max-conns-per-ip")) {
             if (opt_uint(a, val, 1, 100000, &v))
                 return PL_EXIT_USAGE;
             o.max_conns_per_ip = (unsigned)v;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--cache-mb")) {
             if (opt_uint(a, val, 0, 65536, &v))
                 return PL_EXIT_USAGE;
             o.cache_mb = (unsigned)v;
             o.no_cache = v == 0;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--timeout")) {
             if (opt_uint(a, val, 1, 3600, &v))
                 return PL_EXIT_USAGE;
             o.timeout_s = (unsigned)v;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--request-timeout")) {
             if (opt_uint(a, val, 1, 3600, &v))
                 return PL_EXIT_USAGE;
             o.head_timeout_s = (unsigned)v;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--cors-origin") && val) {
             if (o.n_cors_origins == PL_SERVER_MAX_ORIGINS) {
                 pl_cli_err("serve: at most %d --cors-origin options", PL_SERVER_MAX_ORIGINS);
                 return PL_EXIT_USAGE;
             }
             o.cors_origins[o.n_cors_origins++] = val;
-            i++;
+            i += step;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o.quiet = 1;
         } else {
             if (!val && (!strcmp(a, "--db") || !strcmp(a, "--bind") || !strcmp(a, "--cors-origin")))
                 pl_cli_err("serve: %s needs a value", a);
             else
-                pl_cli_err("serve: unknown option '%s' (see 'plumbline serve --help')", a);
+                pl_cli_err("serve: unknown option '%s' (see 'plumbline serve --help')", argv[i]);
             return PL_EXIT_USAGE;
         }
     }

@@ -128,16 +128,23 @@ static int parse_args(int argc, char **argv, args *a)
     const char *fmt_opt = NULL; /* the output option that chose a->fmt */
     char fmt_desc[64];
     for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int fmt = -1;
+        /* --NAME VALUE or --NAME=VALUE */
+        char name[32];
+        const char *inl = pl_cli_split_opt(argv[i], name, sizeof name);
+        const char *s = inl ? name : argv[i];
+        const char *v = inl ? inl : i + 1 < argc ? argv[i + 1] : NULL;
+        int fmt = -1, took = 0;
 #define NEED_VALUE                                                                                 \
     do {                                                                                           \
-        if (!v)                                                                                    \
+        if (!v || (inl && !*inl))                                                                  \
             return usage_error("%s needs a value", s);                                             \
-        i++;                                                                                       \
+        took = 1;                                                                                  \
+        if (!inl)                                                                                  \
+            i++;                                                                                   \
     } while (0)
-        if (!strcmp(s, "--")) {
+        if (inl && !strcmp(s, "--rising"))
+            return usage_error("--rising takes two years: --rising FROM TO");
+        if (!strcmp(argv[i], "--")) {
             for (i++; i < argc; i++)
                 a->topics[a->n_topics++] = argv[i];
             break;
@@ -224,17 +231,19 @@ static int parse_args(int argc, char **argv, args *a)
             else
                 a->compare = 1;
         } else if (pl_cli_is_long_option(s)) {
-            return usage_error("unknown option %s", s);
+            return usage_error("unknown option %s", argv[i]);
         } else {
             a->topics[a->n_topics++] = s;
         }
 #undef NEED_VALUE
+        if (inl && !took)
+            return usage_error("%s takes no value", s);
         if (fmt >= 0) {
             /* Two output options that disagree are a mistake, not a
              * choice: the last one winning would hide it. */
             char desc[64];
             snprintf(desc, sizeof desc, "%s%s%s", s, strcmp(s, "--format") ? "" : " ",
-                     strcmp(s, "--format") ? "" : argv[i]);
+                     strcmp(s, "--format") ? "" : v);
             if (fmt_opt && fmt != a->fmt)
                 return usage_error("%s conflicts with %s: give one output format", desc, fmt_desc);
             a->fmt = fmt;

@@ -19,8 +19,6 @@ const char *const pl_search_params[] = {"q",    "limit", "offset",  "sort", "yea
 const char *const pl_suggest_params[] = {"prefix", "limit", NULL};
 const char *const pl_topic_repeat[] = {"topic", NULL};
 
-#define PL_MAX_OFFSET 10000
-#define PL_SUGGEST_MAX 50
 #define PL_MAX_TRACK 256
 #define PL_MAX_DOC_ID 256
 /* The years a record and the query language (year:1900..2999) accept, so

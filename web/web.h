@@ -14,6 +14,11 @@
 #include "json_search.h"
 #include "json_trends.h"
 
+/* Bounds of the API's parameters that the CLI shares (same range, same
+ * message): offset of /api/search, limit of /api/suggest. */
+#define PL_MAX_OFFSET 10000
+#define PL_SUGGEST_MAX 50
+
 /* {"error":{"code":code,"message":message}} */
 json_t *pl_json_error(const char *code, const char *message);
 /* One record as the API shows it (id, year, kind, title, body, people,
