@@ -127,6 +127,13 @@ typedef struct pl_results {
     char *query_desc;
     uint64_t total; /* exact number of matching live documents (a lower
                        bound with PL_SEARCH_NO_TOTAL) */
+    /* The default operator was relaxed (docs/query-syntax.md): the words
+     * together found fewer than 10 documents, so the hits are those with
+     * any of them, the ones with all words first.  all_words is then the
+     * number of documents with every word (filters and exclusions
+     * applied), which may be 0; it is 0 when not relaxed. */
+    int relaxed;
+    uint64_t all_words;
     uint32_t offset, limit;
     pl_hit *hits;
     size_t n_hits;

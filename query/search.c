@@ -1272,6 +1272,10 @@ int pl_search_query(pl_qctx *q, pl_snap *snap, const pl_query *query, const pl_s
             goto fail;
     }
     r->total = c.total;
+    if (rx) {
+        r->relaxed = 1;
+        r->all_words = strict_total;
+    }
     if (rn.facets && make_facets(r, &c, snap) != PL_OK) {
         rc = pl_error_set(err, PL_ENOMEM, "search: out of memory");
         goto fail;

@@ -4,8 +4,10 @@
  *
  * Autocomplete completes the last word of the prefix.  Stopwords are never
  * offered (a query of one fails).  With words before it, the 64 most
- * frequent completions are each counted as the whole text would be
- * searched, and those that find nothing are dropped.
+ * frequent completions are each counted as the documents having every
+ * word of the completed text (the strict count, never relaxed; an open
+ * quote or parenthesis closed, an excluded last word made positive), and
+ * those that find nothing, or whose text does not parse, are dropped.
  *
  * Did-you-mean (the rules and their reasons: docs/query-syntax.md) looks
  * at the query's free words.  A word is a candidate only if it has at
@@ -166,46 +168,67 @@ static int cmp_ranked(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* Appends what closes the text in b: a '"' when a quote is open, then a
+ * ')' per open parenthesis (outside quotes; the query language has no
+ * escapes).  A ')' without its '(' cannot be closed: the text stays
+ * unbalanced and does not parse. */
+static void close_open(pl_buf *b)
+{
+    int quote = 0;
+    size_t depth = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        char ch = b->p[i];
+        if (ch == '"')
+            quote = !quote;
+        else if (!quote && ch == '(')
+            depth++;
+        else if (!quote && ch == ')' && depth)
+            depth--;
+    }
+    if (quote)
+        pl_buf_putc(b, '"');
+    while (depth--)
+        pl_buf_putc(b, ')');
+}
+
 /* The completions of the last of several words: text = head + surface,
- * df = strict matches of that text, most first (ties: the word's own df);
- * those that find nothing are dropped.  A text that does not parse (an
- * open quote) keeps the words' own dfs.  At most COMPLETE_COUNTED counts. */
+ * df = the strict count (every word, never relaxed) of the text as a
+ * query, most first (ties: the word's own df).  The text counted is the
+ * one shown with an open quote or parenthesis closed (`"rust ke` counts
+ * `"rust kernel"`) and an excluded last word made positive (`rust -ke`
+ * counts `rust kernel`: the documents the exclusion would take away);
+ * `cut` is where the head ends in that text.  A completion whose text
+ * still does not parse, or that counts nothing, is left out.  At most
+ * COMPLETE_COUNTED counts. */
 static int complete_in_context(pl_qctx *q, pl_snap *snap, const char *head, size_t head_n,
-                               sugg_collect *c, pl_error *err)
+                               size_t cut, sugg_collect *c, pl_error *err)
 {
     qsort(c->s, c->n, sizeof *c->s, cmp_sugg); /* c->term is not needed from here */
     ranked *r = pl_calloc(c->n ? c->n : 1, sizeof *r);
     pl_suggestion *s = pl_calloc(c->n ? c->n : 1, sizeof *s);
     pl_buf b = {0};
-    int rc = PL_OK, counted = -1; /* -1: not known yet */
+    int rc = PL_OK;
     size_t k = 0;
     if (!r || !s)
         rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
     for (size_t i = 0; i < c->n && rc == PL_OK; i++) {
         pl_buf_reset(&b);
-        pl_buf_put(&b, head, head_n);
+        pl_buf_put(&b, head, cut);
         pl_buf_puts(&b, c->s[i].text);
+        close_open(&b);
         if (b.oom) {
             rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
             break;
         }
-        if (counted < 0) {
-            pl_query *pq = NULL;
-            pl_error pe = {0};
-            int prc = pl_query_parse(q, b.p, b.n, &pq, &pe);
-            pl_query_free(pq);
-            if (prc == PL_ENOMEM) {
-                rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
-                break;
-            }
-            counted = prc == PL_OK;
-        }
-        uint64_t cnt = c->s[i].df;
-        if (counted && (rc = pl_count_text(q, snap, b.p, b.n, &cnt, err)) != PL_OK)
+        uint64_t cnt = 0; /* 0 also when the text does not parse */
+        if ((rc = pl_count_text(q, snap, b.p, b.n, &cnt, err)) != PL_OK)
             break;
         if (cnt == 0) /* leads nowhere */
             continue;
-        s[k].text = pl_strndup(b.p, b.n);
+        pl_buf_reset(&b);
+        pl_buf_put(&b, head, head_n);
+        pl_buf_puts(&b, c->s[i].text);
+        s[k].text = b.oom ? NULL : pl_strndup(b.p, b.n);
         if (!s[k].text) {
             rc = pl_error_set(err, PL_ENOMEM, "suggest: out of memory");
             break;
@@ -231,6 +254,19 @@ static int complete_in_context(pl_qctx *q, pl_snap *snap, const char *head, size
     pl_free(s);
     pl_free(r);
     return PL_OK;
+}
+
+/* Where the head of the counted text ends: before the '-' or "NOT " that
+ * excludes the last word (at w.start), else at w.start. */
+static size_t exclusion_cut(const char *prefix, size_t start)
+{
+#define GAP(i) ((i) == 0 || prefix[(i)-1] == ' ' || prefix[(i)-1] == '\t' || prefix[(i)-1] == '(')
+    if (start >= 1 && prefix[start - 1] == '-' && GAP(start - 1))
+        return start - 1;
+    if (start >= 4 && !memcmp(prefix + start - 4, "NOT ", 4) && GAP(start - 4))
+        return start - 4;
+#undef GAP
+    return start;
 }
 
 int pl_suggest(pl_qctx *q, pl_snap *snap, const char *prefix, size_t n, size_t limit,
@@ -283,7 +319,7 @@ int pl_suggest(pl_qctx *q, pl_snap *snap, const char *prefix, size_t n, size_t l
     if (rc != PL_OK)
         goto done;
     if (w.before)
-        rc = complete_in_context(q, snap, prefix, w.start, &c, err);
+        rc = complete_in_context(q, snap, prefix, w.start, exclusion_cut(prefix, w.start), &c, err);
     else
         qsort(c.s, c.n, sizeof *c.s, cmp_sugg);
     if (rc != PL_OK)

@@ -26,26 +26,31 @@ static const char search_usage[] =
     "options:\n"
     "  --db DIR              index directory (default $PLUMBLINE_DB, then\n"
     "                        ~/.local/share/plumbline/index)\n"
-    "  --limit N             hits per page (default 10, max 100)\n"
-    "  --offset N            skip the first N hits\n"
+    "  --limit N             hits per page, 1 to 100 (default 10)\n"
+    "  --offset N            skip the first N hits, 0 to 10000 (default 0)\n"
     "  --sort relevance|date order of hits (default relevance)\n"
     "  --json                print the API's JSON\n"
     "  --explain             show the parsed query and why each hit scored\n"
     "  --and                 juxtaposed words must all match (no relaxation)\n"
     "  -h, --help            this help\n"
-    "  --                    the end of the options\n";
+    "  --                    the end of the options\n"
+    "\n"
+    "An option that takes a value may also be written --limit=5.\n";
 
 static const char suggest_usage[] =
     "usage: plumbline suggest [--db DIR] [--limit N] [--json] [--] PREFIX\n"
     "\n"
-    "Completes a word prefix from the index vocabulary, most frequent first.\n"
-    "Options may come before or after PREFIX; -- ends them.\n";
+    "Completes the last word of PREFIX from the index vocabulary, most\n"
+    "documents first (docs/api.md, /api/suggest, says how they are counted).\n"
+    "--limit is 1 to 50 (default 10).  Options may come before or after\n"
+    "PREFIX, also as --limit=5; -- ends them.\n";
 
 static const char similar_usage[] =
     "usage: plumbline similar [--db DIR] [--limit N] [--json] [--] ID\n"
     "\n"
     "Documents similar to the document with record id ID.\n"
-    "Options may come before or after ID; -- ends them.\n";
+    "--limit is 1 to 100 (default 10).  Options may come before or after\n"
+    "ID, also as --limit=5; -- ends them.\n";
 
 typedef struct ctx {
     pl_store *store;
@@ -129,8 +134,17 @@ static void print_results(const pl_results *r, int explain)
     int tty = isatty(STDOUT_FILENO);
     if (explain)
         printf("query: %s\n", r->query_desc ? r->query_desc : "");
-    printf("%llu result%s (%.1f ms)\n", (unsigned long long)r->total, r->total == 1 ? "" : "s",
-           r->took_ms);
+    unsigned long long total = r->total, all = r->all_words;
+    const char *s = total == 1 ? "" : "s";
+    /* a relaxed query says so: its hits need not have every word */
+    if (r->relaxed && all == 0)
+        printf("no document has all the words; %llu result%s with some of them", total, s);
+    else if (r->relaxed && all < total)
+        printf("%llu result%s: %llu with all the words, the others with some of them", total, s,
+               all);
+    else
+        printf("%llu result%s", total, s);
+    printf(" (%.1f ms)\n", r->took_ms);
     if (r->suggestion)
         printf("did you mean: %s\n", r->suggestion);
     for (size_t i = 0; i < r->n_hits; i++) {
@@ -151,25 +165,57 @@ static void print_results(const pl_results *r, int explain)
     }
 }
 
-static int take_uint(int argc, char **argv, int *i, unsigned long max, unsigned long *out)
+/* The option at argv[i]: its name and, when written --NAME=VALUE, the
+ * value after '='. */
+typedef struct opt {
+    const char *name;
+    const char *value; /* NULL: none given with '=' */
+    char buf[32];
+} opt;
+
+static void opt_split(opt *o, const char *arg)
 {
-    if (*i + 1 >= argc || pl_cli_parse_uint(argv[*i + 1], max, out)) {
-        pl_cli_err("%s needs a number (0 to %lu)", argv[*i], max);
-        return -1;
-    }
-    (*i)++;
-    return 0;
+    o->value = pl_cli_split_opt(arg, o->buf, sizeof o->buf);
+    o->name = o->value ? o->buf : arg;
 }
 
-/* The value of the option at argv[*i], or NULL (reported) when it is the
- * last argument. */
-static const char *take_value(int argc, char **argv, int *i)
+/* The value of an option that takes one: after '=' or the next argument
+ * (then *i moves past it); NULL (reported) when there is none. */
+static const char *take_value(int argc, char **argv, int *i, const opt *o)
 {
-    if (*i + 1 >= argc) {
-        pl_cli_err("%s needs a value", argv[*i]);
+    if (o->value && *o->value)
+        return o->value;
+    if (o->value || *i + 1 >= argc) {
+        pl_cli_err("%s needs a value", o->name);
         return NULL;
     }
     return argv[++*i];
+}
+
+/* An integer value from min to max: the API's bounds for the parameter of
+ * the same name, refused with the API's words. */
+static int take_uint(int argc, char **argv, int *i, const opt *o, unsigned long min,
+                     unsigned long max, unsigned long *out)
+{
+    if ((o->value && !*o->value) || (!o->value && *i + 1 >= argc)) {
+        pl_cli_err("%s needs a number (an integer from %lu to %lu)", o->name, min, max);
+        return -1;
+    }
+    const char *v = take_value(argc, argv, i, o);
+    if (!v || pl_cli_parse_uint(v, max, out) || *out < min) {
+        pl_cli_err("%s must be an integer from %lu to %lu, got '%.40s'", o->name, min, max, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* An option that takes no value, given one with '='. */
+static int no_value(const opt *o)
+{
+    if (!o->value)
+        return 0;
+    pl_cli_err("%s takes no value", o->name);
+    return -1;
 }
 
 int pl_cmd_search(int argc, char **argv)
@@ -189,44 +235,52 @@ int pl_cmd_search(int argc, char **argv)
      * count, so "-android" (an exclusion) stays query text. */
     int options = 1;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (options && !strcmp(a, "--")) {
+        opt o;
+        opt_split(&o, argv[i]);
+        const char *a = o.name;
+        if (options && !strcmp(argv[i], "--")) {
             options = 0;
         } else if (options && !strcmp(a, "--db")) {
-            if (!(db = take_value(argc, argv, &i)))
+            if (!(db = take_value(argc, argv, &i, &o)))
                 goto done;
         } else if (options && !strcmp(a, "--limit")) {
-            if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
+            if (take_uint(argc, argv, &i, &o, 1, PL_SEARCH_MAX_LIMIT, &limit))
                 goto done;
         } else if (options && !strcmp(a, "--offset")) {
-            if (take_uint(argc, argv, &i, 1000000, &offset))
+            if (take_uint(argc, argv, &i, &o, 0, PL_MAX_OFFSET, &offset))
                 goto done;
         } else if (options && !strcmp(a, "--sort")) {
-            const char *s = take_value(argc, argv, &i);
+            const char *s = take_value(argc, argv, &i, &o);
             if (!s)
                 goto done;
             if (!strcmp(s, "date"))
                 sort = PL_SORT_DATE;
             else if (strcmp(s, "relevance")) {
-                pl_cli_err("--sort must be relevance or date");
+                pl_cli_err("--sort must be relevance or date, got '%.40s'", s);
                 goto done;
             }
         } else if (options && !strcmp(a, "--json")) {
+            if (no_value(&o))
+                goto done;
             json = 1;
         } else if (options && !strcmp(a, "--explain")) {
+            if (no_value(&o))
+                goto done;
             explain = 1;
         } else if (options && !strcmp(a, "--and")) {
+            if (no_value(&o))
+                goto done;
             pure_and = 1;
         } else if (options && pl_cli_is_long_option(a)) {
             /* A misspelt option must not silently become query text. */
             pl_cli_err("search: unknown option %s (see plumbline search --help; "
                        "query text that starts with -- goes after --)",
-                       a);
+                       argv[i]);
             goto done;
         } else {
             if (q.n)
                 pl_buf_putc(&q, ' ');
-            pl_buf_puts(&q, a);
+            pl_buf_puts(&q, argv[i]);
         }
     }
     if (!q.p || q.oom) {
@@ -240,7 +294,7 @@ int pl_cmd_search(int argc, char **argv)
     pl_search_opts o = {.q = q.p,
                         .q_len = q.n,
                         .offset = (uint32_t)offset,
-                        .limit = (uint32_t)(limit ? limit : 10),
+                        .limit = (uint32_t)limit,
                         .sort = sort,
                         .kind = -1};
     if (explain)
@@ -277,22 +331,26 @@ int pl_cmd_suggest(int argc, char **argv)
     int json = 0;
     int options = 1;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (options && !strcmp(a, "--")) {
+        opt o;
+        opt_split(&o, argv[i]);
+        const char *a = o.name;
+        if (options && !strcmp(argv[i], "--")) {
             options = 0;
         } else if (options && !strcmp(a, "--db")) {
-            if (!(db = take_value(argc, argv, &i)))
+            if (!(db = take_value(argc, argv, &i, &o)))
                 return PL_EXIT_USAGE;
         } else if (options && !strcmp(a, "--limit")) {
-            if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
+            if (take_uint(argc, argv, &i, &o, 1, PL_SUGGEST_MAX, &limit))
                 return PL_EXIT_USAGE;
         } else if (options && !strcmp(a, "--json")) {
+            if (no_value(&o))
+                return PL_EXIT_USAGE;
             json = 1;
         } else if (options && pl_cli_is_long_option(a)) {
-            pl_cli_err("suggest: unknown option %s (see plumbline suggest --help)", a);
+            pl_cli_err("suggest: unknown option %s (see plumbline suggest --help)", argv[i]);
             return PL_EXIT_USAGE;
         } else if (!prefix) {
-            prefix = a;
+            prefix = argv[i];
         } else {
             fputs(suggest_usage, stderr);
             return PL_EXIT_USAGE;
@@ -333,22 +391,26 @@ int pl_cmd_similar(int argc, char **argv)
     int json = 0;
     int options = 1;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (options && !strcmp(a, "--")) {
+        opt o;
+        opt_split(&o, argv[i]);
+        const char *a = o.name;
+        if (options && !strcmp(argv[i], "--")) {
             options = 0;
         } else if (options && !strcmp(a, "--db")) {
-            if (!(db = take_value(argc, argv, &i)))
+            if (!(db = take_value(argc, argv, &i, &o)))
                 return PL_EXIT_USAGE;
         } else if (options && !strcmp(a, "--limit")) {
-            if (take_uint(argc, argv, &i, PL_SEARCH_MAX_LIMIT, &limit))
+            if (take_uint(argc, argv, &i, &o, 1, PL_SEARCH_MAX_LIMIT, &limit))
                 return PL_EXIT_USAGE;
         } else if (options && !strcmp(a, "--json")) {
+            if (no_value(&o))
+                return PL_EXIT_USAGE;
             json = 1;
         } else if (options && pl_cli_is_long_option(a)) {
-            pl_cli_err("similar: unknown option %s (see plumbline similar --help)", a);
+            pl_cli_err("similar: unknown option %s (see plumbline similar --help)", argv[i]);
             return PL_EXIT_USAGE;
         } else if (!id) {
-            id = a;
+            id = argv[i];
         } else {
             fputs(similar_usage, stderr);
             return PL_EXIT_USAGE;
@@ -371,7 +433,7 @@ int pl_cmd_similar(int argc, char **argv)
         rc = PL_EXIT_FAIL;
     } else if (s != PL_OK) {
         rc = pl_cli_fail("similar", &err);
-    } else if (pl_similar(c.q, c.snap, docid, (uint32_t)(limit ? limit : 10), &r, &err) != PL_OK) {
+    } else if (pl_similar(c.q, c.snap, docid, (uint32_t)limit, &r, &err) != PL_OK) {
         rc = pl_cli_fail("similar", &err);
     } else if (json) {
         rc = print_json(pl_json_search_results(r, NULL));

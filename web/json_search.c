@@ -98,6 +98,9 @@ json_t *pl_json_search_results(const pl_results *r, const char *query)
     bad |= json_object_set_new(o, "query", pl_json_str(query ? query : r->query_desc));
     bad |= json_object_set_new(o, "description", pl_json_str(r->query_desc));
     bad |= json_object_set_new(o, "total", json_integer((json_int_t)r->total));
+    bad |= json_object_set_new(o, "relaxed", json_boolean(r->relaxed));
+    if (r->relaxed)
+        bad |= json_object_set_new(o, "all_words", json_integer((json_int_t)r->all_words));
     bad |= json_object_set_new(o, "offset", json_integer(r->offset));
     bad |= json_object_set_new(o, "limit", json_integer(r->limit));
     bad |= json_object_set_new(o, "took_ms", json_real(r->took_ms));
@@ -302,8 +305,12 @@ int pl_json_search_text(const pl_results *r, const char *query, pl_buf *out)
     put_str(out, q, q ? strlen(q) : 0);
     put_key(out, ",\"description\":");
     put_str(out, d, d ? strlen(d) : 0);
-    pl_buf_printf(out, ",\"total\":%llu,\"offset\":%u,\"limit\":%u,\"took_ms\":",
-                  (unsigned long long)r->total, (unsigned)r->offset, (unsigned)r->limit);
+    pl_buf_printf(out, ",\"total\":%llu,\"relaxed\":%s", (unsigned long long)r->total,
+                  r->relaxed ? "true" : "false");
+    if (r->relaxed)
+        pl_buf_printf(out, ",\"all_words\":%llu", (unsigned long long)r->all_words);
+    pl_buf_printf(out, ",\"offset\":%u,\"limit\":%u,\"took_ms\":", (unsigned)r->offset,
+                  (unsigned)r->limit);
     put_real(out, r->took_ms);
     put_key(out, ",\"hits\":[");
     for (size_t i = 0; i < r->n_hits; i++) {

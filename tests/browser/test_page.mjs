@@ -388,6 +388,38 @@ async function main() {
     eq(await page.inputValue('#q'), res.suggestion, 'box updated');
   });
 
+  await t('a relaxed query says so above the results; bpf does not', async () => {
+    const summaryHas = (w) => page.waitForFunction((x) => !document.querySelector('#results[aria-busy]') &&
+      document.querySelector('#results-summary').textContent.includes(x), w);
+    const q = 'security LSM landlock';
+    const res = (await api('/api/search?q=' + encodeURIComponent(q))).body;
+    eq([res.relaxed, res.all_words], [true, 0], 'the API relaxes it; no document has every word');
+    await page.goto(base + '?q=' + encodeURIComponent(q));
+    await summaryHas(q);
+    await page.waitForSelector('#relaxed-note:not([hidden])');
+    eq(await page.textContent('#relaxed-note'),
+      'No document has all of the words; showing those with most of them.', 'note text');
+    const above = await page.$eval('#relaxed-note', (n) =>
+      (n.compareDocumentPosition(document.querySelector('#results')) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);
+    assert(above, 'the note comes before the hits');
+    // some documents have every word: the note says how many
+    const q2 = 'rust kernel';
+    const res2 = (await api('/api/search?q=' + encodeURIComponent(q2))).body;
+    assert(res2.relaxed === true && res2.all_words > 1 && res2.all_words < res2.total,
+      'rust kernel is relaxed with some documents having both words: ' + JSON.stringify([res2.relaxed, res2.all_words, res2.total]));
+    await page.goto(base + '?q=' + encodeURIComponent(q2));
+    await summaryHas(q2);
+    await page.waitForSelector('#relaxed-note:not([hidden])');
+    eq(await page.textContent('#relaxed-note'), `Only ${res2.all_words} documents have all of the words ` +
+      '(listed first); the others have some of them.', 'note with the count');
+    await shot('relaxed-note');
+    const plain = (await api('/api/search?q=bpf')).body;
+    eq([plain.relaxed, 'all_words' in plain], [false, false], 'bpf is not relaxed');
+    await page.goto(base + '?q=bpf');
+    await summaryHas('bpf');
+    eq(await page.isVisible('#relaxed-note'), false, 'no note for bpf');
+  });
+
   // ---- pages past the end, the summary, the facet panel, the footnote, the icon ----
   await t('a page past the last one shows the last page, not an empty "Page 99 of 2"', async () => {
     const total = (await api('/api/search?q=' + QUERY + '&limit=10')).body.total;

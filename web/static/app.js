@@ -464,6 +464,7 @@
       clear($('facet-groups'));
       renderActiveFilters();
       $('did-you-mean').hidden = true;
+      $('relaxed-note').hidden = true;
       $('pager').hidden = true;
       setSummary(['Type a word or phrase to search the archive.']);
       showExamples(true);
@@ -494,6 +495,7 @@
       renderActiveFilters();
       $('pager').hidden = true;
       $('did-you-mean').hidden = true;
+      $('relaxed-note').hidden = true;
       setSummary([]);
     });
   }
@@ -551,6 +553,8 @@
         queryEcho(), tail + '.']);
     }
 
+    showRelaxed(data, total);
+
     var dym = $('did-you-mean');
     if (typeof data.suggestion === 'string' && data.suggestion &&
         data.suggestion !== state.q.trim()) {
@@ -574,6 +578,27 @@
     $('page-info').textContent = 'Page ' + state.page + ' of ' + pages;
     $('prev-page').disabled = state.page <= 1;
     $('next-page').disabled = state.page >= pages;
+  }
+
+  /* A relaxed query (docs/query-syntax.md, Default operator) lists
+   * documents that miss some of its words: say so above the results, with
+   * how many have them all when the API tells (all_words; they come
+   * first). */
+  function showRelaxed(data, total) {
+    var note = $('relaxed-note');
+    var all = typeof data.all_words === 'number' ? data.all_words : null;
+    if (data.relaxed !== true || total === 0 || (all !== null && all >= total)) {
+      note.hidden = true;
+      note.textContent = '';
+      return;
+    }
+    if (!all) {
+      note.textContent = 'No document has all of the words; showing those with most of them.';
+    } else {
+      note.textContent = (all === 1 ? 'Only 1 document has' : 'Only ' + nf.format(all) +
+        ' documents have') + ' all of the words (listed first); the others have some of them.';
+    }
+    note.hidden = false;
   }
 
   /* The hit's title as a link to the document, the query's words in <mark>

@@ -53,8 +53,8 @@ def run(*args):
                           timeout=120)
 
 
-# Queries whose words are all found together in fewer than ten records
-# (so the default operator relaxes them), and one that is not relaxed.
+# Queries whose words are found together in fewer than ten records (so the
+# default operator relaxes them), in more, and one word, which never is.
 QUERIES = ["bpf kernel", "rust linux", "memory kernel", "kernel testing",
            "live migration confidential VM", "Rust for Linux", "tracing"]
 
@@ -173,6 +173,78 @@ try:
               and sorted(dated) == sorted(ids)
               and years[:len(full)] == sorted(years[:len(full)], reverse=True))
         check(ok, name, f"with both words {full}\nby date {dated[:12]}")
+    @case("relaxed says whether the default operator was relaxed; all_words counts every word")
+    def _(name):
+        bad = []
+        d = api(q="security LSM landlock")
+        if not (d["relaxed"] is True and d["all_words"] == 0 and d["total"] > 0):
+            bad.append(f"security LSM landlock: relaxed {d.get('relaxed')} all_words "
+                       f"{d.get('all_words')} total {d['total']}")
+        n_relaxed = 0
+        for q in QUERIES:
+            d = api(q=q)
+            strict = api(q=" AND ".join(q.split()))
+            if strict["total"] >= 10 or len(q.split()) < 2:
+                if d["relaxed"] is not False or "all_words" in d:
+                    bad.append(f"{q!r}: the AND finds {strict['total']}, yet relaxed "
+                               f"{d['relaxed']} {d.get('all_words')}")
+                continue
+            n_relaxed += 1
+            if d["relaxed"] is not True or d.get("all_words") != strict["total"]:
+                bad.append(f"{q!r}: relaxed {d['relaxed']}, all_words {d.get('all_words')}, "
+                           f"the AND finds {strict['total']}")
+            if strict["relaxed"] is not False or "all_words" in strict:
+                bad.append(f"{q!r} with AND: relaxed {strict['relaxed']} {sorted(strict)}")
+            # the first all_words hits are those with every word
+            _, ids = all_hits(q=q)
+            _, both = all_hits(q=" AND ".join(q.split()))
+            if set(ids[:len(both)]) != set(both):
+                bad.append(f"{q!r}: the first {len(both)} hits are not the AND's")
+            # filtered: all_words is the AND's count within the filter
+            f = api(q=q, year="2024")
+            fs = api(q=" AND ".join(q.split()), year="2024")
+            if f["relaxed"] is not True or f.get("all_words") != fs["total"]:
+                bad.append(f"{q!r} year=2024: all_words {f.get('all_words')} != {fs['total']}")
+        if n_relaxed < 2:
+            bad.append(f"only {n_relaxed} of {QUERIES} relaxed")
+        for q in ("tracing", "bpf", "kernel", "rust OR kernel"):
+            d = api(q=q)
+            if d["relaxed"] is not False or "all_words" in d:
+                bad.append(f"{q!r}: relaxed {d['relaxed']} keys {sorted(d)}")
+        r = run("search", "--db", DB, "--json", "--and", "security", "LSM", "landlock")
+        d = json.loads(r.stdout) if r.returncode == 0 else {}
+        if d.get("relaxed") is not False or d.get("total") != 0:
+            bad.append(f"--and: {r.stdout[:200]} {r.stderr}")
+        check(not bad, name, "\n".join(bad))
+
+    @case("the command line says a query was relaxed on its count line")
+    def _(name):
+        r = run("search", "--db", DB, "security", "LSM", "landlock")
+        first = r.stdout.splitlines()[0] if r.stdout else ""
+        d = api(q="rust kernel")
+        r2 = run("search", "--db", DB, "rust", "kernel")
+        first2 = r2.stdout.splitlines()[0] if r2.stdout else ""
+        r3 = run("search", "--db", DB, "bpf")
+        first3 = r3.stdout.splitlines()[0] if r3.stdout else ""
+        ok = (re.match(r"^no document has all the words; \d+ results with some of them \(",
+                       first) is not None
+              and first2.startswith(f"{d['total']} results: {d['all_words']} with all the words, "
+                                    "the others with some of them (")
+              and re.match(r"^\d+ results \(", first3) is not None)
+        check(ok, name, f"{first}\n{first2}\n{first3}")
+
+    @case("autocomplete's df is the strict count: all_words of the relaxed search")
+    def _(name):
+        r = run("suggest", "--db", DB, "--json", "rust ke")
+        sugg = json.loads(r.stdout)["suggestions"] if r.returncode == 0 else []
+        bad = []
+        for s in sugg[:5]:
+            d = api(q=s["text"])
+            want = d["all_words"] if d["relaxed"] else d["total"]
+            if s["df"] != want:
+                bad.append(f"{s['text']}: df {s['df']}, the search has {want} with every word")
+        check(sugg and not bad, name, "\n".join(bad) or r.stdout + r.stderr)
+
 finally:
     srv.terminate()
     srv.wait(timeout=30)

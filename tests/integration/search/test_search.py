@@ -50,7 +50,8 @@ RUST_MC = "2024-mc-rust-5c107449"
 RUST_DRIVER_TALK = "2019-talk-writing-a-kernel-driver-in-rust-9fd12fcf"
 PRINTK_TALK = "2019-talk-printk-why-is-it-so-complicated-4015ccf4"
 PRINTK_NEIGHBOURS = {"2024-mc-android-f5928cfa", "2023-cfp-tracing-mc-cfp-e281c7f6"}
-TOP_KEYS = {"query", "total", "offset", "limit", "took_ms", "hits", "facets", "suggestion"}
+TOP_KEYS = {"query", "total", "relaxed", "offset", "limit", "took_ms", "hits", "facets",
+            "suggestion"}
 HIT_KEYS = {"id", "year", "kind", "title", "track", "people", "score", "snippet",
             "highlights"}
 KINDS = {"mc", "talk", "cfp", "news", "event"}
@@ -614,6 +615,136 @@ def _(name):
           and "\033" not in r.stdout and plain
           and first[0].replace("\033[1m", "").replace("\033[0m", "") == plain[0],
           name, repr(first) + repr(plain))
+
+
+# ---- the API's bounds and --opt=value on the command line ----------------------------
+
+@case("search --limit and --offset: the API's ranges (1-100, 0-10000) and its words")
+def _(name):
+    bad = []
+    for args, word, shown in ((["--limit", "0"], "--limit", "from 1 to 100, got '0'"),
+                              (["--limit", "101"], "--limit", "from 1 to 100, got '101'"),
+                              (["--offset", "10001"], "--offset", "from 0 to 10000, got '10001'"),
+                              (["--limit=0"], "--limit", "from 1 to 100, got '0'"),
+                              (["--offset=1000000"], "--offset", "from 0 to 10000")):
+        r = run("search", "--db", DB, "bpf", *args)
+        if r.returncode != 2 or f"{word} must be an integer {shown}" not in r.stderr or r.stdout:
+            bad.append(f"{args}: exit {r.returncode} {r.stderr.strip()} {r.stdout[:80]}")
+    d = search("--offset", "10000", "--limit", "100", "bpf")
+    if d["offset"] != 10000 or d["hits"]:
+        bad.append(f"offset 10000: {d['offset']} {len(d['hits'])} hits")
+    for cmd, arg, lim in (("suggest", "sch", "51"), ("similar", RUST_MC, "101"),
+                          ("similar", RUST_MC, "0")):
+        r = run(cmd, "--db", DB, arg, "--limit", lim)
+        if r.returncode != 2 or "--limit must be an integer from 1 to" not in r.stderr:
+            bad.append(f"{cmd} --limit {lim}: exit {r.returncode} {r.stderr.strip()}")
+    check(not bad, name, "\n".join(bad))
+
+
+@case("--opt=value is --opt value: search, suggest, similar, trends, serve")
+def _(name):
+    bad = []
+    a = search("--limit", "3", "--offset", "2", "--sort", "date", "kernel")
+    r = run("search", "--db=" + DB, "--json", "--limit=3", "--offset=2", "--sort=date", "kernel")
+    if r.returncode != 0 or json.loads(r.stdout)["hits"] != a["hits"]:
+        bad.append(f"search: {r.returncode} {r.stderr}")
+    r = run("search", "--db", DB, "--json", "kernel", "--limit=2")
+    if r.returncode != 0 or len(json.loads(r.stdout)["hits"]) != 2:
+        bad.append(f"search, option after the words: {r.returncode} {r.stderr}")
+    for args in (["--limit="], ["--db="], ["--json=1"], ["--and=yes"], ["--sort=oldest"]):
+        r = run("search", "--db", DB, "kernel", *args)
+        if r.returncode != 2 or r.stdout:
+            bad.append(f"search {args}: exit {r.returncode} {r.stderr}")
+    r = run("search", "--db", DB, "--json", "--", "--limit=2")  # after --: query text
+    if r.returncode != 2 or not r.stderr.startswith("plumbline: query:"):
+        bad.append(f"-- --limit=2: {r.returncode} {r.stderr}")
+    r = run("suggest", "--db=" + DB, "--limit=1", "--json", "sched_")
+    if r.returncode != 0 or len(json.loads(r.stdout)["suggestions"]) != 1:
+        bad.append(f"suggest: {r.returncode} {r.stderr}")
+    r = run("similar", "--db=" + DB, "--limit=2", "--json", RUST_MC)
+    if r.returncode != 0 or len(json.loads(r.stdout)["hits"]) != 2:
+        bad.append(f"similar: {r.returncode} {r.stderr}")
+    t1 = run("trends", "--db", DB, "--from", "2023", "--format", "csv", "--top", "0", "BPF")
+    t2 = run("trends", "--db=" + DB, "--from=2023", "--format=csv", "--top=0", "BPF")
+    if t1.returncode != 0 or t1.stdout != t2.stdout:
+        bad.append(f"trends: {t2.returncode} {t2.stderr}")
+    for args in (["--json=1"], ["--from="], ["--rising=2019", "2024"]):
+        r = run("trends", "--db", DB, "BPF", *args)
+        if r.returncode != 2:
+            bad.append(f"trends {args}: exit {r.returncode} {r.stderr}")
+    r = run("serve", "--db=" + DB, "--port=99999")
+    if r.returncode != 2 or "--port" not in r.stderr:
+        bad.append(f"serve --port=99999: {r.returncode} {r.stderr}")
+    check(not bad, name, "\n".join(bad))
+
+
+# ---- autocomplete counts ---------------------------------------------------------
+
+def strict_total(q):
+    return search("--and", "--limit", "1", "--", q)["total"]
+
+
+@case("suggest: df is the strict count of the completed text (rust ke -> rust kernel)")
+def _(name):
+    r = run("suggest", "--db", DB, "--json", "rust ke")
+    sugg = json.loads(r.stdout)["suggestions"] if r.returncode == 0 else []
+    d = search("rust kernel")
+    bad = [f"{s['text']}: df {s['df']}, --and finds {strict_total(s['text'])}"
+           for s in sugg[:5] if s["df"] != strict_total(s["text"])]
+    check(sugg and sugg[0]["text"] == "rust kernel" and d["relaxed"]
+          and sugg[0]["df"] == d["all_words"] < d["total"] and not bad,
+          name, "\n".join(bad) + r.stdout[:300])
+
+
+@case("suggest: an open quote or parenthesis is counted closed; an unclosable text has none")
+def _(name):
+    bad = []
+    for prefix, closed in (('"confidential co', '{}"'), ('"memory mo', '{}"'),
+                           ("rust (ker", "{})"), ('kernel ("live pa', '{}")')):
+        r = run("suggest", "--db", DB, "--json", "--", prefix)
+        sugg = json.loads(r.stdout)["suggestions"] if r.returncode == 0 else None
+        if not sugg:
+            bad.append(f"{prefix}: {r.stdout[:200]} {r.stderr}")
+            continue
+        for s in sugg[:5]:
+            want = strict_total(closed.format(s["text"]))
+            if not s["text"].startswith(prefix) or s["df"] != want or want == 0:
+                bad.append(f"{prefix}: {s['text']} df {s['df']}, closed finds {want}")
+    # the phrase "rust kernel" is nowhere: no completion with an open quote
+    r = run("suggest", "--db", DB, "--json", "--", '"rust ke')
+    texts = [s["text"] for s in json.loads(r.stdout)["suggestions"]] if r.returncode == 0 else [0]
+    if '"rust kernel' in texts:
+        bad.append(f'"rust ke: {texts}')
+    for prefix in ("rust ) ke", "rust foo:ke"):
+        r = run("suggest", "--db", DB, "--json", "--", prefix)
+        if r.returncode != 0 or json.loads(r.stdout)["suggestions"]:
+            bad.append(f"{prefix}: {r.stdout[:200]} {r.stderr}")
+    check(not bad, name, "\n".join(bad))
+
+
+@case("suggest: an excluded last word is ranked by the documents it would take away")
+def _(name):
+    bad = []
+    for prefix, neg in (("rust -ke", "-"), ("rust NOT ke", "NOT ")):
+        r = run("suggest", "--db", DB, "--json", "--", prefix)
+        sugg = json.loads(r.stdout)["suggestions"] if r.returncode == 0 else []
+        if len(sugg) < 2:
+            bad.append(f"{prefix}: {r.stdout[:200]} {r.stderr}")
+        dfs = [s["df"] for s in sugg]
+        if dfs != sorted(dfs, reverse=True) or len(set(dfs)) < 2:
+            bad.append(f"{prefix}: dfs {dfs}")
+        for s in sugg[:5]:
+            positive = s["text"].replace(neg, "", 1)
+            if s["df"] != strict_total(positive):
+                bad.append(f"{s['text']}: df {s['df']}, {positive!r} finds "
+                           f"{strict_total(positive)}")
+    plain = run("suggest", "--db", DB, "--json", "rust ke")
+    excl = run("suggest", "--db", DB, "--json", "rust -ke")
+    pairs = lambda r, cut: [(s["text"].replace(cut, "", 1), s["df"])  # noqa: E731
+                            for s in json.loads(r.stdout)["suggestions"]]
+    if pairs(plain, "") != pairs(excl, "-"):
+        bad.append(f"rust ke and rust -ke differ: {plain.stdout[:200]} {excl.stdout[:200]}")
+    check(not bad, name, "\n".join(bad))
 
 
 print(f"1..{n_test}")

@@ -634,6 +634,8 @@ def run_schema(srv):
         ('/api/search', '/api/search?' + q({'q': 'BPF verifier', 'limit': 5})),
         ('/api/search', '/api/search?' + q({'q': 'bpf', 'explain': 1, 'sort': 'date'})),
         ('/api/search', '/api/search?q=schedular'),
+        ('/api/search', '/api/search?' + q({'q': 'security LSM landlock'})),
+        ('/api/search', '/api/search?' + q({'q': 'rust kernel', 'year': 2024})),
         ('/api/search', '/api/search?q=zzqxnothing&year=1970'),
         ('/api/suggest', '/api/suggest?prefix=sch'),
         ('/api/docs/{id}', '/api/docs/' + qd),

@@ -217,6 +217,76 @@ static void suggest_completes_the_last_word(void **state)
     pl_suggestions_free(s, n);
 }
 
+/* The one completion of prefix: its text and df. */
+static void expect_one(fx *f, const char *prefix, const char *text, uint32_t df)
+{
+    pl_suggestion *s = NULL;
+    size_t n = 0;
+    pl_error err = {0};
+    assert_int_equal(pl_suggest(f->q, f->snap, prefix, strlen(prefix), 10, &s, &n, &err), PL_OK);
+    if (n != 1 || strcmp(s[0].text, text) || s[0].df != df)
+        fprintf(stderr, "# %s: %zu completions, first '%s' %u\n", prefix, n, n ? s[0].text : "",
+                n ? s[0].df : 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(s[0].text, text);
+    assert_int_equal(s[0].df, df);
+    pl_suggestions_free(s, n);
+}
+
+/* df is the strict count: the documents with every word of the text, not
+ * what the relaxed query lists.  An open quote or parenthesis is counted
+ * closed, an excluded last word as present; a text that cannot be closed
+ * gives nothing. */
+static void suggest_counts_every_word(void **state)
+{
+    fx *f = *state;
+    pl_error err = {0};
+    /* rust and kernel meet in 4 and 5; searched, the pair is relaxed and
+     * lists more, and all_words says the 2 */
+    expect_one(f, "tiering ker", "tiering kernel", 1);
+    pl_suggestion *s = NULL;
+    size_t n = 0;
+    assert_int_equal(pl_suggest(f->q, f->snap, "rust kern", 9, 10, &s, &n, &err), PL_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(s[0].text, "rust kernel");
+    assert_int_equal(s[0].df, 2);
+    pl_suggestions_free(s, n);
+    pl_search_opts o = {.q = "rust kernel", .q_len = 11, .limit = 10, .kind = -1};
+    pl_results *r = NULL;
+    assert_int_equal(pl_search(f->q, f->snap, &o, &r, &err), PL_OK);
+    assert_true(r->relaxed);
+    assert_int_equal(r->all_words, 2);
+    assert_true(r->total > 2);
+    pl_results_free(r);
+    o.flags = PL_SEARCH_PURE_AND;
+    assert_int_equal(pl_search(f->q, f->snap, &o, &r, &err), PL_OK);
+    assert_false(r->relaxed);
+    assert_int_equal(r->all_words, 0);
+    assert_int_equal(r->total, 2);
+    pl_results_free(r);
+    /* an open phrase: counted as the phrase closed (only 8 has
+     * "confidential computing"; console, control, code, cool never follow
+     * confidential) */
+    expect_one(f, "\"confidential co", "\"confidential computing", 1);
+    expect_one(f, "\"memory ti", "\"memory tiering", 1);
+    /* an open group */
+    expect_one(f, "tiering (ker", "tiering (kernel", 1);
+    /* an excluded last word: the documents the exclusion would take away
+     * (counting `rust -drivers` would find none and drop it) */
+    pl_suggestion *x = NULL;
+    assert_int_equal(pl_suggest(f->q, f->snap, "rust -dr", 8, 10, &x, &n, &err), PL_OK);
+    assert_int_equal(n, 1);
+    assert_true(!strcmp(x[0].text, "rust -drivers") || !strcmp(x[0].text, "rust -driver"));
+    assert_int_equal(x[0].df, 2);
+    pl_suggestions_free(x, n);
+    expect_one(f, "kernel -tier", "kernel -tiering", 1);
+    expect_one(f, "kernel NOT tier", "kernel NOT tiering", 1);
+    /* a ')' without its '(' cannot be closed: nothing */
+    assert_int_equal(pl_suggest(f->q, f->snap, "kernel ) tier", 13, 10, &x, &n, &err), PL_OK);
+    assert_int_equal(n, 0);
+    pl_suggestions_free(x, n);
+}
+
 /* The hits of pl_similar for docid, in order. */
 static size_t similar(fx *f, uint32_t docid, uint32_t *ids, size_t cap)
 {
@@ -303,6 +373,7 @@ int main(void)
         cmocka_unit_test(did_you_mean_corrects_typos),
         cmocka_unit_test(suggest_offers_no_stopword),
         cmocka_unit_test(suggest_completes_the_last_word),
+        cmocka_unit_test(suggest_counts_every_word),
         cmocka_unit_test(similar_follows_the_topic),
         cmocka_unit_test(allocation_failures_are_clean),
     };

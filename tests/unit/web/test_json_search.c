@@ -91,9 +91,10 @@ static void empty_results(void **state)
     same_bytes(&r, NULL); /* query NULL: the description is echoed */
     char *t = direct(&r, "q");
     /* hand-checked: the whole document for no hits */
-    assert_string_equal(t, "{\"query\":\"q\",\"description\":\"nothing\",\"total\":0,\"offset\":0,"
-                           "\"limit\":10,\"took_ms\":0.0,\"hits\":[],\"facets\":{\"year\":{},"
-                           "\"kind\":{},\"track\":{}},\"suggestion\":null}");
+    assert_string_equal(
+        t, "{\"query\":\"q\",\"description\":\"nothing\",\"total\":0,\"relaxed\":false,"
+           "\"offset\":0,\"limit\":10,\"took_ms\":0.0,\"hits\":[],\"facets\":{\"year\":{},"
+           "\"kind\":{},\"track\":{}},\"suggestion\":null}");
     pl_free(t);
 }
 
@@ -164,11 +165,43 @@ static void awkward_strings_and_numbers(void **state)
     }
 }
 
+/* A relaxed answer says so and carries all_words (0 included); a plain
+ * one has relaxed false and no all_words. */
+static void relaxed_flag(void **state)
+{
+    (void)state;
+    pl_results r;
+    memset(&r, 0, sizeof r);
+    r.limit = 10;
+    r.total = 20;
+    r.query_desc = (char *)"(secur AND lsm AND landlock)";
+    r.relaxed = 1;
+    r.all_words = 0;
+    same_bytes(&r, "security LSM landlock");
+    char *t = direct(&r, "q");
+    assert_non_null(strstr(t, "\"total\":20,\"relaxed\":true,\"all_words\":0,\"offset\":0,"));
+    pl_free(t);
+    r.all_words = 6;
+    r.total = 64;
+    same_bytes(&r, "rust kernel");
+    t = direct(&r, "q");
+    assert_non_null(strstr(t, "\"total\":64,\"relaxed\":true,\"all_words\":6,"));
+    pl_free(t);
+    r.relaxed = 0;
+    r.all_words = 0;
+    same_bytes(&r, "bpf");
+    t = direct(&r, "q");
+    assert_non_null(strstr(t, "\"total\":64,\"relaxed\":false,\"offset\":0,"));
+    assert_null(strstr(t, "all_words"));
+    pl_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_results),
         cmocka_unit_test(awkward_strings_and_numbers),
+        cmocka_unit_test(relaxed_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
