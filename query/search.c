@@ -104,7 +104,8 @@ static int docfilter_ok(const docfilter *f, uint32_t d, const pl_docmeta *dm)
 /* ---- proximity -------------------------------------------------------------------- */
 typedef struct prox {
     pl_postings *p[PROX_MAX_TERMS];
-    size_t n;
+    size_t n;     /* words with postings */
+    size_t words; /* words considered, with postings or not */
     double weight;
 } prox;
 
@@ -175,6 +176,7 @@ static int prox_open(prox *px, pl_snap *snap, const pl_qnode *root, double weigh
             k = k->kids[0];
         if (k->op != PL_Q_TERM)
             continue;
+        px->words++; /* a word the index lacks is still a word missing */
         pl_postings *p = NULL;
         int rc = pl_postings_open(snap, k->term, k->term_len, PL_POSTINGS_POSITIONS, &p, err);
         if (rc == PL_ENOTFOUND)
@@ -259,7 +261,7 @@ static double prox_score(prox *px, uint32_t d)
     double closeness = (double)k / best;
     if (closeness > 1)
         closeness = 1;
-    return px->weight * closeness * (double)(k - 1) / (double)(px->n - 1);
+    return px->weight * closeness * (double)(k - 1) / (double)(px->words - 1);
 }
 
 /* ---- the collector ------------------------------------------------------------------ */

@@ -245,6 +245,14 @@ try:
                 bad.append(f"{s['text']}: df {s['df']}, the search has {want} with every word")
         check(sugg and not bad, name, "\n".join(bad) or r.stdout + r.stderr)
 
+    @case("proximity counts a word the index lacks as missing: bonus <= 1.5 * (2-1)/(3-1)")
+    def _(name):
+        r = run("search", "--db", DB, "--explain", "--limit", "10",
+                "confidential computing zzqxnotaword")
+        bonuses = [float(m) for m in re.findall(r"([0-9.]+) proximity bonus", r.stdout)]
+        check(r.returncode == 0 and bonuses and max(bonuses) <= 0.75 + 1e-9, name,
+              f"bonuses {bonuses}\n{r.stdout[:400]}{r.stderr}")
+
 finally:
     srv.terminate()
     srv.wait(timeout=30)
