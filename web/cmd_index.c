@@ -282,6 +282,12 @@ int pl_cmd_index(int argc, char **argv)
             if (!quiet)
                 printf("%s: %zu records, %zu skipped, %zu replaced (%s)\n", files.v[k], rep.records,
                        rep.skipped, rep.replaced, pl_format_name(rep.format));
+            /* a file read without error that gave nothing (a calendar with
+             * no events, a schedule with no talks) is worth saying: the
+             * user expected talks from it */
+            if (!quiet && rep.records == 0 && rep.skipped == 0)
+                pl_cli_err("warning: %s: no talks or descriptions found in it (%s)", files.v[k],
+                           pl_format_name(rep.format));
         }
     }
     if (pl_indexer_commit(ix, &err)) {

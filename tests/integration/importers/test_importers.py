@@ -188,6 +188,13 @@ def part_index():
         r = run("search", "--db", db, "--json", "trampolines")
         ok(r.returncode == 0 and "2023-talk-indico-17-c1002" in r.stdout,
            "the index still serves after failed adds", r.stderr + r.stdout[:300])
+        # a calendar with no event is read without error, and said to be empty
+        empty = os.path.join(tmp, "empty.ics")
+        with open(empty, "w", encoding="utf-8", newline="") as f:
+            f.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n")
+        r = run("index", "--db", db, "--add", empty)
+        ok(r.returncode == 0 and count(db) == expect and "empty.ics: no talks" in r.stderr,
+           "an empty calendar: exit 0, index unchanged, a warning", r.stderr)
 
 
 part_export()
