@@ -320,6 +320,47 @@ done:
     return rc;
 }
 
+/* The options suggest and similar share: --db, --limit (1 to max), --json
+ * and one operand, anywhere before `--`.  PL_EXIT_OK, or PL_EXIT_USAGE
+ * once the problem has been said. */
+static int parse_one_operand(int argc, char **argv, const char *cmd, const char *usage,
+                             unsigned long max, const char **db, unsigned long *limit, int *json,
+                             const char **operand)
+{
+    int options = 1;
+    for (int i = 1; i < argc; i++) {
+        opt o;
+        opt_split(&o, argv[i]);
+        const char *a = o.name;
+        if (options && !strcmp(argv[i], "--")) {
+            options = 0;
+        } else if (options && !strcmp(a, "--db")) {
+            if (!(*db = take_value(argc, argv, &i, &o)))
+                return PL_EXIT_USAGE;
+        } else if (options && !strcmp(a, "--limit")) {
+            if (take_uint(argc, argv, &i, &o, 1, max, limit))
+                return PL_EXIT_USAGE;
+        } else if (options && !strcmp(a, "--json")) {
+            if (no_value(&o))
+                return PL_EXIT_USAGE;
+            *json = 1;
+        } else if (options && pl_cli_is_long_option(a)) {
+            pl_cli_err("%s: unknown option %s (see plumbline %s --help)", cmd, argv[i], cmd);
+            return PL_EXIT_USAGE;
+        } else if (!*operand) {
+            *operand = argv[i];
+        } else {
+            fputs(usage, stderr);
+            return PL_EXIT_USAGE;
+        }
+    }
+    if (!*operand || !(*operand)[0]) {
+        fputs(usage, stderr);
+        return PL_EXIT_USAGE;
+    }
+    return PL_EXIT_OK;
+}
+
 int pl_cmd_suggest(int argc, char **argv)
 {
     if (pl_cli_wants_help(argc, argv)) {
@@ -329,37 +370,9 @@ int pl_cmd_suggest(int argc, char **argv)
     const char *db = NULL, *prefix = NULL;
     unsigned long limit = 10;
     int json = 0;
-    int options = 1;
-    for (int i = 1; i < argc; i++) {
-        opt o;
-        opt_split(&o, argv[i]);
-        const char *a = o.name;
-        if (options && !strcmp(argv[i], "--")) {
-            options = 0;
-        } else if (options && !strcmp(a, "--db")) {
-            if (!(db = take_value(argc, argv, &i, &o)))
-                return PL_EXIT_USAGE;
-        } else if (options && !strcmp(a, "--limit")) {
-            if (take_uint(argc, argv, &i, &o, 1, PL_SUGGEST_MAX, &limit))
-                return PL_EXIT_USAGE;
-        } else if (options && !strcmp(a, "--json")) {
-            if (no_value(&o))
-                return PL_EXIT_USAGE;
-            json = 1;
-        } else if (options && pl_cli_is_long_option(a)) {
-            pl_cli_err("suggest: unknown option %s (see plumbline suggest --help)", argv[i]);
-            return PL_EXIT_USAGE;
-        } else if (!prefix) {
-            prefix = argv[i];
-        } else {
-            fputs(suggest_usage, stderr);
-            return PL_EXIT_USAGE;
-        }
-    }
-    if (!prefix || !prefix[0]) {
-        fputs(suggest_usage, stderr);
+    if (parse_one_operand(argc, argv, "suggest", suggest_usage, PL_SUGGEST_MAX, &db, &limit, &json,
+                          &prefix) != PL_EXIT_OK)
         return PL_EXIT_USAGE;
-    }
     ctx c;
     int rc = ctx_open(&c, db);
     if (rc != PL_EXIT_OK)
@@ -389,37 +402,9 @@ int pl_cmd_similar(int argc, char **argv)
     const char *db = NULL, *id = NULL;
     unsigned long limit = 10;
     int json = 0;
-    int options = 1;
-    for (int i = 1; i < argc; i++) {
-        opt o;
-        opt_split(&o, argv[i]);
-        const char *a = o.name;
-        if (options && !strcmp(argv[i], "--")) {
-            options = 0;
-        } else if (options && !strcmp(a, "--db")) {
-            if (!(db = take_value(argc, argv, &i, &o)))
-                return PL_EXIT_USAGE;
-        } else if (options && !strcmp(a, "--limit")) {
-            if (take_uint(argc, argv, &i, &o, 1, PL_SEARCH_MAX_LIMIT, &limit))
-                return PL_EXIT_USAGE;
-        } else if (options && !strcmp(a, "--json")) {
-            if (no_value(&o))
-                return PL_EXIT_USAGE;
-            json = 1;
-        } else if (options && pl_cli_is_long_option(a)) {
-            pl_cli_err("similar: unknown option %s (see plumbline similar --help)", argv[i]);
-            return PL_EXIT_USAGE;
-        } else if (!id) {
-            id = argv[i];
-        } else {
-            fputs(similar_usage, stderr);
-            return PL_EXIT_USAGE;
-        }
-    }
-    if (!id || !id[0]) {
-        fputs(similar_usage, stderr);
+    if (parse_one_operand(argc, argv, "similar", similar_usage, PL_SEARCH_MAX_LIMIT, &db, &limit,
+                          &json, &id) != PL_EXIT_OK)
         return PL_EXIT_USAGE;
-    }
     ctx c;
     int rc = ctx_open(&c, db);
     if (rc != PL_EXIT_OK)
