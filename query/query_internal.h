@@ -164,6 +164,8 @@ typedef struct pl_snip_terms {
     size_t n_phrases;
     const char **prefixes; /* folded prefixes: surfaces starting with one */
     size_t n_prefixes;
+    const pl_qnode **nears; /* NEARs: their words marked only within the window */
+    size_t n_nears;
 } pl_snip_terms;
 
 int pl_snippet_make(pl_analyzer *an, const char *body, size_t n, const pl_snip_terms *t,

@@ -117,6 +117,8 @@ typedef struct term_list {
     size_t n_phrases;
     const char *prefixes[PL_QUERY_MAX_TERMS];
     size_t n_prefixes;
+    const pl_qnode *nears[PL_QUERY_MAX_TERMS];
+    size_t n_nears;
 } term_list;
 
 static void add_term(term_list *l, const char *t, size_t len)
@@ -147,6 +149,10 @@ static void collect_terms(const pl_qnode *n, int field, term_list *l)
     case PL_Q_PHRASE:
         if (l->n_phrases < PL_QUERY_MAX_TERMS)
             l->phrases[l->n_phrases++] = n;
+        break;
+    case PL_Q_NEAR:
+        if (l->n_nears < PL_QUERY_MAX_TERMS)
+            l->nears[l->n_nears++] = n;
         break;
     case PL_Q_AND_NOT: collect_terms(n->kids[0], field, l); break;
     default:
@@ -1123,6 +1129,8 @@ static pl_snip_terms snip_terms(const term_list *tl)
         .n_phrases = tl->n_phrases,
         .prefixes = (const char **)tl->prefixes,
         .n_prefixes = tl->n_prefixes,
+        .nears = (const pl_qnode **)tl->nears,
+        .n_nears = tl->n_nears,
     };
 }
 

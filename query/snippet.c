@@ -81,7 +81,7 @@ static int snip_tok(void *ctx, const pl_token *tok)
             break;
         }
     }
-    if (c->t->n_phrases == 0)
+    if (c->t->n_phrases == 0 && c->t->n_nears == 0)
         return PL_OK;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
@@ -132,6 +132,42 @@ static void find_phrases(sctx *c)
             }
             if (ok)
                 add_span(c, c->toks[i].start, end, (uint32_t)(2000 + ph));
+        }
+    }
+}
+
+/* NEAR occurrences: a token of one of a NEAR's words is marked when every
+ * other word of it has a token within the NEAR's span (near * (k - 1)
+ * positions) on another position, as the index's NEAR counts them (a
+ * looser test for k > 2, where the others need not fit one window).
+ * Tokens of different analysed regions are further apart than any span
+ * (analyze_candidates leaves that gap), so they never pair up.  Cost:
+ * O(tokens * words * tokens in reach). */
+static void find_nears(sctx *c)
+{
+    for (size_t ni = 0; ni < c->t->n_nears; ni++) {
+        const pl_qnode *q = c->t->nears[ni];
+        uint32_t limit = q->near * (uint32_t)(q->n_kids - 1);
+        for (size_t i = 0; i < c->n; i++) {
+            const stok *t = &c->toks[i];
+            size_t a = 0;
+            while (a < q->n_kids && !tok_is(c, t, q->kids[a]))
+                a++;
+            if (a == q->n_kids)
+                continue;
+            int ok = 1;
+            for (size_t b = 0; b < q->n_kids && ok; b++) {
+                if (b == a)
+                    continue;
+                ok = 0;
+                /* tokens are in position order: look both ways from i */
+                for (size_t j = i; j-- > 0 && t->pos - c->toks[j].pos <= limit && !ok;)
+                    ok = c->toks[j].pos != t->pos && tok_is(c, &c->toks[j], q->kids[b]);
+                for (size_t j = i + 1; j < c->n && c->toks[j].pos - t->pos <= limit && !ok; j++)
+                    ok = c->toks[j].pos != t->pos && tok_is(c, &c->toks[j], q->kids[b]);
+            }
+            if (ok)
+                add_span(c, t->start, t->end, (uint32_t)(3000 + ni));
         }
     }
 }
@@ -258,6 +294,14 @@ static int analyze_candidates(pl_analyzer *an, sctx *c, const char *body, size_t
             want_term(tab, &pr, p->kids[0]->term);
         if (p->n_kids && p->offs[p->n_kids - 1] > ext)
             ext = p->offs[p->n_kids - 1];
+    }
+    for (size_t i = 0; i < t->n_nears; i++) {
+        const pl_qnode *q = t->nears[i];
+        for (size_t k = 0; k < q->n_kids; k++)
+            if (q->kids[k]->term_len)
+                want_term(tab, &pr, q->kids[k]->term);
+        if (q->n_kids && q->near * (uint32_t)(q->n_kids - 1) > ext)
+            ext = q->near * (uint32_t)(q->n_kids - 1);
     }
     const unsigned char *b = (const unsigned char *)body, *end = b + n, *p = b;
     const unsigned char *rs = NULL, *re = NULL; /* region under way */
@@ -424,6 +468,7 @@ static int find_spans(pl_analyzer *an, sctx *c, const char *text, size_t n, pl_e
     if (rc != PL_OK)
         return rc;
     find_phrases(c);
+    find_nears(c);
     qsort(c->spans, c->n_spans, sizeof *c->spans, cmp_span);
     size_t k = 0;
     for (size_t i = 0; i < c->n_spans; i++) {

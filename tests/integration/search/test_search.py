@@ -445,6 +445,23 @@ def _(name):
           f"near {sorted(near)}\nby reading {sorted(two_close)}")
 
 
+@case("NEAR marks its words only within the window: memory NEAR/2 tiering")
+def _(name):
+    d, _ = all_ids("memory NEAR/2 tiering")
+    bad, marked = [], 0
+    for h in d["hits"]:
+        text = h["snippet_text"].encode()
+        words = [(m.start(), m.group().lower()) for m in re.finditer(rb"[A-Za-z0-9]+", text)]
+        for hl in h["highlights"]:
+            marked += 1
+            at = next(i for i, (start, _) in enumerate(words) if start == hl["start"])
+            w = words[at][1]
+            other = b"tier" if w.startswith(b"memor") else b"memor"
+            if not any(x.startswith(other) for _, x in words[max(0, at - 2):at + 3]):
+                bad.append(f"{h['id']}: {w!r} at word {at} has no partner within 2")
+    check(marked > 0 and not bad, name, "\n".join(bad[:10]))
+
+
 @case("a compound finds its words written apart: out-of-tree, sched_ext, RISC-V")
 def _(name):
     r = run("export", "--db", DB)
