@@ -27,15 +27,9 @@
 
 #include "../../../indexer/indexer.h"
 #include "../../../query/query.h"
+#include "fixture.h"
 
 #define N 1000
-
-typedef struct fx {
-    char dir[64];
-    pl_store *store;
-    pl_snap *snap;
-    pl_qctx *q;
-} fx;
 
 /* Document i: year 2000 + i % 20, talk when i is odd, else MC. */
 static int add_doc(pl_indexer *ix, int i, const char *title, const char *body, pl_error *err)
@@ -57,16 +51,11 @@ static int add_doc(pl_indexer *ix, int i, const char *title, const char *body, p
 
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pl-qperf-test-XXXXXX");
-    if (!mkdtemp(f->dir))
+    pl_indexer *ix = NULL;
+    fx *f = qfx_begin("qperf-test", &ix);
+    if (!f)
         return -1;
     pl_error err = {0};
-    pl_indexer *ix = NULL;
-    if (pl_indexer_new(&ix, f->dir, PL_INDEX_REBUILD, NULL, &err) != PL_OK) {
-        fprintf(stderr, "# %s\n", err.msg);
-        return -1;
-    }
     for (int i = 1; i <= N; i++) {
         char title[32], body[128] = "";
         snprintf(title, sizeof title, "note %d", i);
@@ -83,31 +72,9 @@ static int setup(void **state)
             return -1;
         }
     }
-    if (pl_indexer_commit(ix, &err) != PL_OK) {
-        fprintf(stderr, "# %s\n", err.msg);
+    if (qfx_open(f, ix) != 0)
         return -1;
-    }
-    pl_indexer_free(ix);
-    if (pl_store_open(&f->store, f->dir, PL_STORE_READONLY, &err) ||
-        pl_snap_begin(f->store, &f->snap, &err) || pl_qctx_new(NULL, &f->q, &err)) {
-        fprintf(stderr, "# %s\n", err.msg);
-        return -1;
-    }
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    pl_qctx_free(f->q);
-    pl_snap_end(f->snap);
-    pl_store_close(f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(f);
     return 0;
 }
 
@@ -368,5 +335,5 @@ int main(void)
         cmocka_unit_test(top_hit_by_hand),
         cmocka_unit_test(block_max_keeps_the_top_k),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, qfx_close);
 }

@@ -16,6 +16,7 @@
 
 #include "../../../indexer/indexer.h"
 #include "../../../query/query.h"
+#include "fixture.h"
 
 typedef struct doc {
     int year;
@@ -40,25 +41,13 @@ static const doc docs[] = {
 };
 #define NDOCS (sizeof docs / sizeof docs[0])
 
-typedef struct fx {
-    char dir[64];
-    pl_store *store;
-    pl_snap *snap;
-    pl_qctx *q;
-} fx;
-
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pl-query-test-XXXXXX");
-    if (!mkdtemp(f->dir))
+    pl_indexer *ix = NULL;
+    fx *f = qfx_begin("query-test", &ix);
+    if (!f)
         return -1;
     pl_error err = {0};
-    pl_indexer *ix = NULL;
-    if (pl_indexer_new(&ix, f->dir, PL_INDEX_REBUILD, NULL, &err) != PL_OK) {
-        fprintf(stderr, "# %s\n", err.msg);
-        return -1;
-    }
     for (size_t i = 0; i < NDOCS; i++) {
         pl_record r;
         memset(&r, 0, sizeof r);
@@ -82,31 +71,9 @@ static int setup(void **state)
             return -1;
         }
     }
-    if (pl_indexer_commit(ix, &err) != PL_OK) {
-        fprintf(stderr, "# %s\n", err.msg);
+    if (qfx_open(f, ix) != 0)
         return -1;
-    }
-    pl_indexer_free(ix);
-    if (pl_store_open(&f->store, f->dir, PL_STORE_READONLY, &err) ||
-        pl_snap_begin(f->store, &f->snap, &err) || pl_qctx_new(NULL, &f->q, &err)) {
-        fprintf(stderr, "# %s\n", err.msg);
-        return -1;
-    }
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    pl_qctx_free(f->q);
-    pl_snap_end(f->snap);
-    pl_store_close(f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(f);
     return 0;
 }
 
@@ -567,5 +534,5 @@ int main(void)
         cmocka_unit_test(parse_errors_say_what_and_where),
         cmocka_unit_test(synonyms_expand_from_a_user_file),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, qfx_close);
 }
