@@ -987,7 +987,18 @@ static int or_next(pl_it *it)
 /* A synonym group scores as its best member, the word as typed (kid 0)
  * at full weight and the other members at syn_weight: a record that says
  * what the user typed is better evidence than one that says an expansion
- * (`memory management` should not rank a record for its "LSF/MM" first). */
+ * (`memory management` should not rank a record for its "LSF/MM" first).
+ * An OR adds its kids.  Folds kid i's score (or bound) v into s; the same
+ * rule for both keeps every bound above its score. */
+static double or_fold(const multi_it *m, size_t i, double v, double s)
+{
+    if (m->op != PL_Q_SYN)
+        return s + v;
+    if (i > 0)
+        v *= m->x->rp->syn_weight;
+    return v > s ? v : s;
+}
+
 static double or_score(pl_it *it)
 {
     multi_it *m = (multi_it *)it;
@@ -996,13 +1007,7 @@ static double or_score(pl_it *it)
         pl_it *k = m->kids[i];
         if (k->docid != it->docid)
             continue;
-        double v = k->vt->score(k);
-        if (m->op == PL_Q_SYN && i > 0)
-            v *= m->x->rp->syn_weight;
-        if (m->op == PL_Q_SYN)
-            s = v > s ? v : s;
-        else
-            s += v;
+        s = or_fold(m, i, k->vt->score(k), s);
     }
     return s;
 }
@@ -1015,13 +1020,7 @@ static double or_bound(pl_it *it)
         pl_it *k = m->kids[i];
         if (k->docid != it->docid)
             continue;
-        double v = k->vt->bound(k);
-        if (m->op == PL_Q_SYN && i > 0)
-            v *= m->x->rp->syn_weight;
-        if (m->op == PL_Q_SYN)
-            s = v > s ? v : s;
-        else
-            s += v;
+        s = or_fold(m, i, k->vt->bound(k), s);
     }
     return s;
 }
