@@ -34,6 +34,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #define PL_STR2(x) #x
 #define PL_STR(x) PL_STR2(x)
@@ -359,35 +360,27 @@ static int add_word(parser *p, size_t start, size_t end, const pl_qnode *t)
 
 /* ---- lexing helpers --------------------------------------------------------------- */
 /* Bytes of the white space character at s[i] (i < n), 0 if there is none:
- * ASCII white space and the rest of Unicode's White_Space (NEL, NBSP,
- * U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).  Text
- * pasted from web pages brings NBSP and thin spaces; the analyzer already
- * separates words at them, so a parser that did not would see
- * `rust<NBSP>kernel` as one word, that is a phrase.  O(1): the UTF-8 byte
- * patterns are tested directly; invalid UTF-8 is no space. */
+ * ASCII white space and the rest of Unicode's White_Space, i.e. the
+ * separators (Zs, Zl, Zp: NBSP, U+2000..U+200A, U+202F, U+3000, ...) and
+ * NEL.  Text pasted from web pages brings NBSP and thin spaces; the
+ * analyzer already separates words at them, so a parser that did not would
+ * see `rust<NBSP>kernel` as one word, that is a phrase.  O(1): one UTF-8
+ * decode for a non-ASCII byte; invalid UTF-8 is no space. */
 static size_t space_len(const char *s, size_t n, size_t i)
 {
     const unsigned char *u = (const unsigned char *)s + i;
-    size_t left = n - i;
-    if (u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r'))
-        return 1;
-    if (u[0] == 0xC2)
-        return left >= 2 && (u[1] == 0x85 || u[1] == 0xA0) ? 2 : 0;
-    if (left < 3 || u[0] < 0xE1 || u[0] > 0xE3)
+    if (u[0] < 0x80)
+        return u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r');
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k = utf8proc_iterate(u, (utf8proc_ssize_t)(n - i), &cp);
+    if (k <= 0)
         return 0;
-    if (u[0] == 0xE1)
-        return u[1] == 0x9A && u[2] == 0x80 ? 3 : 0; /* U+1680 */
-    if (u[0] == 0xE3)
-        return u[1] == 0x80 && u[2] == 0x80 ? 3 : 0; /* U+3000 */
-    if (u[1] == 0x80) {
-        /* U+2000..U+200A, U+2028, U+2029, U+202F */
-        int sp = (u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF;
-        return sp ? 3 : 0;
-    }
-    return u[1] == 0x81 && u[2] == 0x9F ? 3 : 0; /* U+205F */
+    utf8proc_category_t c = utf8proc_category(cp);
+    int sp = c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP ||
+             cp == 0x85;
+    return sp ? (size_t)k : 0;
 }
 
-/* Index after the run of white space at s[i..n). */
 static size_t skip_spaces(const char *s, size_t n, size_t i)
 {
     size_t k;
